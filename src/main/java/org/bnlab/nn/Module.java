@@ -1,0 +1,57 @@
+package org.bnlab.nn;
+
+import java.util.List;
+import org.bnlab.tensor.Tensor;
+
+/**
+ * A layer: owns its parameters, gradients, buffers and the cache backward needs.
+ *
+ * <p>Two forms of each pass:
+ * <ul>
+ *   <li>{@link #forward}/{@link #backward}: PyTorch-like, the result is a new tensor the caller owns.</li>
+ *   <li>{@link #forwardBuffered}/{@link #backwardBuffered}: allocation-free, for the training loop
+ *       (like llm.c's activation buffers): the result is this module's own buffer, overwritten by its
+ *       next call. Copy it to keep it.</li>
+ * </ul>
+ * {@code training} is always an argument, never a global mode. Backward computes the gradient with
+ * respect to the input of the last forward and ADDS parameter gradients into {@link Parameter#grad()}.
+ */
+public interface Module {
+
+    Tensor forwardBuffered(Tensor x, boolean training);
+
+    Tensor backwardBuffered(Tensor gradOutput);
+
+    default Tensor forward(Tensor x, boolean training) {
+        return forwardBuffered(x, training).copy();
+    }
+
+    default Tensor backward(Tensor gradOutput) {
+        return backwardBuffered(gradOutput).copy();
+    }
+
+    /** Learnable parameters, names relative to this module, in PyTorch registration order. */
+    default List<Parameter> parameters() {
+        return List.of();
+    }
+
+    /** Adds this module's state (parameters, then buffers) to {@code out}, names prefixed by {@code prefix}. */
+    default void stateDict(String prefix, StateDict out) {
+        for (Parameter p : parameters()) {
+            out.put(prefix + p.name(), StateDict.Entry.f32(p.data(), p.shape()));
+        }
+    }
+
+    /** Copies this module's state from {@code in} (names prefixed by {@code prefix}) into the live arrays. */
+    default void loadStateDict(String prefix, StateDict in) {
+        for (Parameter p : parameters()) {
+            in.copyInto(prefix + p.name(), p.data(), p.shape());
+        }
+    }
+
+    default void zeroGrad() {
+        for (Parameter p : parameters()) {
+            p.zeroGrad();
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package org.bnlab.tensor;
+
+import java.util.Arrays;
+
+/**
+ * A contiguous, row-major float32 tensor: a flat {@code float[]} and a shape.
+ *
+ * <p>The data array is live (no defensive copy), exactly like the flat buffers of llm.c: kernels and
+ * layers read and write it directly. The shape is fixed at construction. Shapes follow PyTorch's
+ * conventions: dense input is [N, C], convolutional input is [N, C, H, W] (channels-first).
+ */
+public final class Tensor {
+    private final float[] data;
+    private final int[] shape;
+
+    private Tensor(float[] data, int[] shape) {
+        this.data = data;
+        this.shape = shape;
+    }
+
+    /** Wraps {@code data} (not copied) with the given shape; the length must equal the product of the shape. */
+    public static Tensor of(float[] data, int... shape) {
+        if (data == null) {
+            throw new IllegalArgumentException("Tensor.of: data is null");
+        }
+        long n = numel(shape);
+        if (n != data.length) {
+            throw new IllegalArgumentException("Tensor.of: shape " + Arrays.toString(shape) + " holds " + n
+                    + " elements but data has " + data.length);
+        }
+        return new Tensor(data, shape.clone());
+    }
+
+    /** A new zero-filled tensor. */
+    public static Tensor zeros(int... shape) {
+        long n = numel(shape);
+        if (n > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("Tensor.zeros: shape " + Arrays.toString(shape) + " has " + n
+                    + " elements, more than a Java array can hold");
+        }
+        return new Tensor(new float[(int) n], shape.clone());
+    }
+
+    /** Product of the dimensions; rejects negative dimensions. */
+    public static long numel(int... shape) {
+        if (shape == null) {
+            throw new IllegalArgumentException("shape is null");
+        }
+        long n = 1;
+        for (int d : shape) {
+            if (d < 0) {
+                throw new IllegalArgumentException("negative dimension in shape " + Arrays.toString(shape));
+            }
+            n *= d;
+        }
+        return n;
+    }
+
+    /** The live data array. */
+    public float[] data() {
+        return data;
+    }
+
+    /** A copy of the shape. */
+    public int[] shape() {
+        return shape.clone();
+    }
+
+    /** Size of dimension {@code i}; negative {@code i} counts from the end, as in PyTorch. */
+    public int size(int i) {
+        return shape[i < 0 ? shape.length + i : i];
+    }
+
+    /** Number of dimensions. */
+    public int dim() {
+        return shape.length;
+    }
+
+    /** Number of elements. */
+    public int numel() {
+        return data.length;
+    }
+
+    /** True when {@code other} is non-null and has exactly this tensor's shape. */
+    public boolean sameShape(int... other) {
+        return Arrays.equals(shape, other);
+    }
+
+    /** A deep copy. */
+    public Tensor copy() {
+        return new Tensor(data.clone(), shape.clone());
+    }
+
+    /** The same data viewed with another shape of equal element count (no copy). */
+    public Tensor reshape(int... newShape) {
+        return of(data, newShape);
+    }
+
+    @Override
+    public String toString() {
+        return "Tensor" + Arrays.toString(shape);
+    }
+}
