@@ -1,0 +1,307 @@
+#!/usr/bin/python3
+"""Golden data for bnlab's BatchNorm, produced by PyTorch 1.13 (the correctness oracle).
+
+Run (from the repository root; needs Debian's python3-torch 1.13 and numpy, which live in
+/usr/bin/python3, not necessarily in the python3 on PATH):
+
+    /usr/bin/python3 tools/golden/gen_bn_golden.py [--out src/test/resources/golden/bn]
+
+What it writes, into the output directory (old *.bin files there are removed first):
+  - index.txt        one line per case: "<name> <description>"; the Java test reads the names.
+  - <name>.bin       one little-endian binary file per case (layout below).
+
+The script is deterministic: running it again rewrites byte-identical files (torch runs with one
+thread and deterministic CPU kernels; nothing depends on time or on the machine).
+
+Inputs are NOT stored. x, dy, gamma and beta are generated from 64-bit seeds by a counter-based
+splitmix64 whose Java twin is src/test/java/org/bnlab/testing/GoldenRandom.java:
+  z_i   = mix(seed + (i + 1) * 0x9E3779B97F4A7C15)          (the i-th splitmix64 output, i >= 0)
+  u_i   = ((z_i >>> 40) - 2^23) * 2^-23                      (float32 in [-1, 1), exact)
+  x     = mean_c + std_c * u  with  mean_c = 5 * u'_c,  std_c = 0.1 + 1.45 * (u''_c + 1)
+          (per channel: mean in [-5, 5), std in [0.1, 3.0); float32 ops, one rounding each,
+          identical in numpy and Java, which never fuses multiply-add)
+  dy    = u;   gamma = 0.5 + u;   beta = 2 * u
+Each generated tensor's checksum (sum over i of bits(v_i) * (2i + 1), mod 2^64) is stored so
+the Java side can prove it rebuilt exactly the same input before comparing anything.
+
+Binary layout of <name>.bin (all little-endian):
+  "BNG1"                                   magic
+  int   numFeatures C
+  f64   eps
+  f64   momentum (NaN when cumulative, i.e. PyTorch momentum=None)
+  int   flags: 1 affine, 2 trackRunningStats, 4 cumulativeAverage, 8 accumulateGrads
+        (without 8, gradients are zeroed before every step, in both PyTorch and Java)
+  int   ndim, then ndim ints: the input shape (same for every step)
+  i64   paramSeed; if affine: i64 gammaChecksum, i64 betaChecksum
+  int   number of steps, then for each step:
+    int  training (0/1)
+    i64  xSeed, xChecksum, dySeed, dyChecksum
+    tensor y, tensor dx:
+      int  kind: 0 full, 1 sampled
+      full:    int n, n f32 values
+      sampled: int n, n ints (sorted flat indices), n f32 values
+      then f64 sum(v), sum(|v|), sum(v^2) over the FULL tensor, accumulated in float64
+    if affine: C f32 weight.grad, C f32 bias.grad        (after this step's backward)
+    if track:  C f32 running_mean, C f32 running_var, i64 num_batches_tracked (after the step)
+"""
+
+import argparse
+import hashlib
+import os
+import struct
+
+import numpy as np
+import torch
+
+GOLDEN_GAMMA = np.uint64(0x9E3779B97F4A7C15)
+FULL_LIMIT = 4096        # tensors up to this many elements are stored whole
+SAMPLE_SIZE = 1024       # otherwise about this many sampled elements
+
+
+def splitmix64(seed, n):
+    """The first n outputs of splitmix64 started at state `seed`, as uint64 array."""
+    with np.errstate(over="ignore"):
+        z = np.uint64(seed) + (np.arange(1, n + 1, dtype=np.uint64) * GOLDEN_GAMMA)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return z ^ (z >> np.uint64(31))
+
+
+def uniform(seed, n):
+    """n float32 values in [-1, 1): the top 24 bits of each output, centred and scaled by 2^-23."""
+    top = (splitmix64(seed, n) >> np.uint64(40)).astype(np.int64) - (1 << 23)
+    u = top.astype(np.float32) * np.float32(2.0 ** -23)
+    assert u.dtype == np.float32
+    return u
+
+
+def derive(seed, salt):
+    """A sub-seed: the first splitmix64 output of seed ^ salt (Java: GoldenRandom.derive)."""
+    return int(splitmix64((seed ^ salt) & 0xFFFFFFFFFFFFFFFF, 1)[0])
+
+
+def gen_input(seed, shape):
+    """x of the given shape [N, C, ...]: per-channel mean in [-5, 5) and std in [0.1, 3)."""
+    n, c = shape[0], shape[1]
+    inner = int(np.prod(shape[2:], dtype=np.int64)) if len(shape) > 2 else 1
+    p = uniform(derive(seed, 1), 2 * c)
+    mean = np.float32(5.0) * p[:c]
+    std = np.float32(0.1) + np.float32(1.45) * (p[c:] + np.float32(1.0))
+    u = uniform(seed, n * c * inner).reshape(n, c, inner)
+    x = mean[None, :, None] + std[None, :, None] * u
+    assert x.dtype == np.float32
+    return x.reshape(shape)
+
+
+def gen_grad(seed, shape):
+    return uniform(seed, int(np.prod(shape, dtype=np.int64))).reshape(shape)
+
+
+def gen_params(seed, c):
+    gamma = np.float32(0.5) + uniform(derive(seed, 2), c)
+    beta = np.float32(2.0) * uniform(derive(seed, 3), c)
+    return gamma, beta
+
+
+def checksum(a):
+    """sum_i bits(a_i) * (2i + 1) mod 2^64 over the flat float32 array (Java: GoldenRandom.checksum)."""
+    bits = np.ascontiguousarray(a, dtype=np.float32).reshape(-1).view(np.uint32).astype(np.uint64)
+    odd = np.arange(bits.size, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    with np.errstate(over="ignore"):
+        return int(np.sum(bits * odd, dtype=np.uint64))
+
+
+def sample_indices(seed, n):
+    """Sorted distinct flat indices: ~SAMPLE_SIZE pseudo-random ones plus the first and last."""
+    idx = splitmix64(seed, SAMPLE_SIZE) % np.uint64(n)
+    idx = np.unique(np.concatenate([idx.astype(np.int64), [0, n - 1]]))
+    return idx.astype(np.int32)
+
+
+class Writer:
+    def __init__(self):
+        self.parts = []
+
+    def raw(self, fmt, *v):
+        self.parts.append(struct.pack("<" + fmt, *v))
+
+    def i32(self, v):
+        self.raw("i", v)
+
+    def i64(self, v):
+        self.raw("q", v - (1 << 64) if v >= (1 << 63) else v)
+
+    def f64(self, v):
+        self.raw("d", v)
+
+    def f32s(self, a):
+        self.parts.append(np.ascontiguousarray(a, dtype="<f4").reshape(-1).tobytes())
+
+    def i32s(self, a):
+        self.parts.append(np.ascontiguousarray(a, dtype="<i4").reshape(-1).tobytes())
+
+    def tensor(self, t, sample_seed):
+        flat = t.detach().reshape(-1).numpy().astype(np.float32)
+        n = flat.size
+        if n <= FULL_LIMIT:
+            self.i32(0)
+            self.i32(n)
+            self.f32s(flat)
+        else:
+            idx = sample_indices(sample_seed, n)
+            self.i32(1)
+            self.i32(idx.size)
+            self.i32s(idx)
+            self.f32s(flat[idx])
+        d = flat.astype(np.float64)
+        self.f64(float(np.sum(d)))
+        self.f64(float(np.sum(np.abs(d))))
+        self.f64(float(np.sum(d * d)))
+
+    def bytes(self):
+        return b"".join(self.parts)
+
+
+def run_case(case):
+    """Runs one case in PyTorch and returns its binary golden file."""
+    shape = case["shape"]
+    c = shape[1]
+    eps = case.get("eps", 1e-5)
+    cumulative = case.get("cumulative", False)
+    momentum = None if cumulative else case.get("momentum", 0.1)
+    affine = case.get("affine", True)
+    track = case.get("track", True)
+    accumulate = case.get("accumulate", False)
+    steps = case["steps"]          # list of bools: training?
+    seed = case["seed"]
+
+    bn = torch.nn.BatchNorm1d(c, eps=eps, momentum=momentum, affine=affine, track_running_stats=track) \
+        if len(shape) == 2 else \
+        torch.nn.BatchNorm2d(c, eps=eps, momentum=momentum, affine=affine, track_running_stats=track)
+    w = Writer()
+    w.raw("4s", b"BNG1")
+    w.i32(c)
+    w.f64(eps)
+    w.f64(float("nan") if momentum is None else momentum)
+    w.i32((1 if affine else 0) | (2 if track else 0) | (4 if cumulative else 0) | (8 if accumulate else 0))
+    w.i32(len(shape))
+    for d in shape:
+        w.i32(d)
+    param_seed = derive(seed, 100)
+    w.i64(param_seed)
+    if affine:
+        gamma, beta = gen_params(param_seed, c)
+        with torch.no_grad():
+            bn.weight.copy_(torch.from_numpy(gamma))
+            bn.bias.copy_(torch.from_numpy(beta))
+        w.i64(checksum(gamma))
+        w.i64(checksum(beta))
+    w.i32(len(steps))
+    for s, training in enumerate(steps):
+        x_seed = derive(seed, 1000 + 2 * s)
+        dy_seed = derive(seed, 1001 + 2 * s)
+        x_np = gen_input(x_seed, shape)
+        dy_np = gen_grad(dy_seed, shape)
+        if not accumulate:
+            bn.zero_grad(set_to_none=False)
+        bn.train(training)
+        x = torch.from_numpy(x_np.copy()).requires_grad_(True)
+        y = bn(x)
+        y.backward(torch.from_numpy(dy_np.copy()))
+        w.i32(1 if training else 0)
+        w.i64(x_seed)
+        w.i64(checksum(x_np))
+        w.i64(dy_seed)
+        w.i64(checksum(dy_np))
+        w.tensor(y, derive(seed, 5000 + s))
+        w.tensor(x.grad, derive(seed, 6000 + s))
+        if affine:
+            w.f32s(bn.weight.grad.numpy())
+            w.f32s(bn.bias.grad.numpy())
+        if track:
+            w.f32s(bn.running_mean.numpy())
+            w.f32s(bn.running_var.numpy())
+            w.i64(int(bn.num_batches_tracked.item()))
+    return w.bytes()
+
+
+T, E = True, False
+
+
+def cases():
+    """The case list. A case's seed is a hash of its name, so adding a case changes no other case."""
+    out = []
+
+    def add(name, shape, steps=(T,), **opts):
+        seed = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "little")
+        out.append(dict(name=name, shape=list(shape), steps=list(steps), seed=seed, **opts))
+
+    # One training step (forward + backward), default options, shapes from tiny to large.
+    for shape in ([2, 1], [3, 5], [7, 3], [2, 64], [60, 100], [256, 64], [1024, 16], [128, 1],
+                  [2, 3, 1, 1], [2, 1, 1, 1], [1, 4, 3, 3], [4, 3, 5, 5], [5, 1, 3, 7], [8, 16, 7, 7],
+                  [32, 8, 14, 14], [3, 2, 32, 32], [256, 4, 32, 32], [2, 64, 32, 32], [16, 64, 8, 8],
+                  [256, 8, 1, 1], [64, 32, 4, 4]):
+        add("train_" + "x".join(map(str, shape)), shape)
+
+    # Options, each on a dense and a convolutional shape, three training steps then one eval step.
+    for shape in ([32, 8], [8, 16, 7, 7]):
+        tag = "x".join(map(str, shape))
+        add("eps1e-3_" + tag, shape, (T, T, T, E), eps=1e-3)
+        add("momentum0.3_" + tag, shape, (T, T, T, E), momentum=0.3)
+        add("momentum0_" + tag, shape, (T, T, E), momentum=0.0)
+        add("momentum1_" + tag, shape, (T, T, E), momentum=1.0)
+        add("cumulative_" + tag, shape, (T, T, T, T, E), cumulative=True)
+        add("noaffine_" + tag, shape, (T, T, E), affine=False)
+        add("notrack_" + tag, shape, (T, E, T), track=False)
+        add("noaffine_notrack_" + tag, shape, (T, E), affine=False, track=False)
+
+    # Eval mode: on a fresh layer (running stats 0/1) and after training steps.
+    for shape in ([3, 5], [60, 100], [4, 3, 5, 5], [32, 8, 14, 14], [2, 64, 32, 32]):
+        tag = "x".join(map(str, shape))
+        add("evalfresh_" + tag, shape, (E,))
+        add("eval_after_train_" + tag, shape, (T, T, T, E))
+
+    # Longer runs: five training steps, eval on new data, more training, eval again
+    # (running stats must not move in eval, and training must continue from them).
+    add("multistep_64x32", [64, 32], (T, T, T, T, T, E, T, E))
+    add("multistep_16x8x8x8", [16, 8, 8, 8], (T, T, T, T, T, E, T, E))
+    add("multistep_cumulative_16x8x8x8", [16, 8, 8, 8], (T, T, T, T, T, E, T, E), cumulative=True)
+    # Gradients accumulate across backward calls when not zeroed.
+    add("accumulate_16x12", [16, 12], (T, T, E, T), accumulate=True)
+    add("accumulate_4x6x5x5", [4, 6, 5, 5], (T, E, T), accumulate=True)
+    return out
+
+
+def describe(case):
+    opts = {k: v for k, v in case.items() if k not in ("name", "shape", "steps", "seed")}
+    steps = "".join("T" if s else "E" for s in case["steps"])
+    return "shape=%s steps=%s %s" % ("x".join(map(str, case["shape"])), steps,
+                                      " ".join("%s=%s" % kv for kv in sorted(opts.items())))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", default="src/test/resources/golden/bn")
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    torch.use_deterministic_algorithms(True)
+    os.makedirs(args.out, exist_ok=True)
+    for f in os.listdir(args.out):
+        if f.endswith(".bin"):
+            os.remove(os.path.join(args.out, f))
+    lines = ["# Generated by tools/golden/gen_bn_golden.py with torch %s, numpy %s. Do not edit."
+             % (torch.__version__, np.__version__)]
+    total = 0
+    for case in cases():
+        data = run_case(case)
+        with open(os.path.join(args.out, case["name"] + ".bin"), "wb") as f:
+            f.write(data)
+        total += len(data)
+        lines.append("%s %s" % (case["name"], describe(case).strip()))
+    with open(os.path.join(args.out, "index.txt"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("%d cases, %d bytes in %s" % (len(lines) - 1, total, args.out))
+
+
+if __name__ == "__main__":
+    main()
