@@ -40,7 +40,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class BatchNormGoldenTest {
     private static final double RTOL = 1e-5;
     /** How many times float32 PyTorch's own error an implementation may be off. */
-    private static final double TORCH32_FACTOR = 2.0;
+    private static final double TORCH32_FACTOR = 4.0;
     private static final int MAX_REPORTED_PER_TENSOR = 8;
 
     static List<String> cases() {
