@@ -262,7 +262,10 @@ public final class Safetensors {
             String where = loc == null ? "" : " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")";
             throw new FormatException(file, "header is not valid JSON: " + e.getOriginalMessage() + where);
         }
-        if (root == null || !root.isObject()) {
+        if (root == null || root.isMissingNode()) {
+            throw new FormatException(file, "header holds no JSON value, only whitespace");
+        }
+        if (!root.isObject()) {
             throw new FormatException(file, "header is not a JSON object");
         }
         return root;
