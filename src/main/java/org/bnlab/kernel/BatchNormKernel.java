@@ -1,0 +1,69 @@
+package org.bnlab.kernel;
+
+/**
+ * The arithmetic of batch normalization over x viewed as {@code (n, C, s)}: n samples, C channels,
+ * s = H*W values per sample and channel (s = 1 for dense input). Each method handles the channels
+ * {@code [c0, c1)} and is allocation-free; the layer splits channels across threads.
+ *
+ * <p>Following PyTorch's CPU kernel, there are three jobs: collect statistics, apply the affine
+ * normalization, and the backward pass (a reduction, then an elementwise apply). The mean is passed
+ * to the elementwise kernels as a float pair {@code hi + lo}, because {@code x - mean} must be exact
+ * enough for channels whose mean is large against their spread (mean 1e4, std 1e-3): a single float
+ * mean would carry an error of 5e-4, half a standard deviation.
+ *
+ * <p>{@link BatchNormScalar} is the specification (double precision throughout);
+ * {@link BatchNormVector} is the Vector API implementation tested against it.
+ */
+public interface BatchNormKernel {
+
+    /**
+     * Per channel c: {@code mean[c] = (1/m) sum x}, {@code var[c] = (1/m) sum (x - mean)^2} (biased),
+     * m = n*s, m >= 1. A channel holding NaN or Inf gets {@code mean[c] = var[c] = NaN}.
+     */
+    void stats(float[] x, int n, int C, int s, int c0, int c1, double[] mean, double[] var);
+
+    /** {@code y = (x - (meanHi[c] + meanLo[c])) * alpha[c] + beta[c]}. */
+    void normalize(float[] x, float[] y, int n, int C, int s, int c0, int c1,
+                   float[] meanHi, float[] meanLo, float[] alpha, float[] beta);
+
+    /** {@code sumDy[c] = sum dy}, {@code sumDyXmu[c] = sum dy * (x - mean[c])}; NaN where not finite. */
+    void backwardSums(float[] x, float[] dy, int n, int C, int s, int c0, int c1,
+                      float[] meanHi, float[] meanLo, double[] sumDy, double[] sumDyXmu);
+
+    /**
+     * Training-mode input gradient, the closed form of REFERENCE.md §1 rearranged so nothing
+     * under- or overflows: {@code dx = a[c] * (dy - meanDy[c] - (x - mean[c]) * k[c])} with
+     * a = gamma*invstd, meanDy = sum(dy)/m, k = sum(dy*(x-mean)) * invstd^2 / m.
+     */
+    void backwardInput(float[] x, float[] dy, float[] dx, int n, int C, int s, int c0, int c1,
+                       float[] meanHi, float[] meanLo, float[] a, float[] meanDy, float[] k);
+
+    /** Eval-mode input gradient (statistics are constants): {@code dx = a[c] * dy}. */
+    void scale(float[] dy, float[] dx, int n, int C, int s, int c0, int c1, float[] a);
+
+    /** The implementation chosen at start-up: SIMD unless disabled (see {@link Simd}). */
+    static BatchNormKernel get() {
+        return Holder.INSTANCE;
+    }
+
+    /** The scalar specification, whatever {@link Simd} says. */
+    static BatchNormKernel scalar() {
+        return Holder.SCALAR;
+    }
+
+    final class Holder {
+        static final BatchNormKernel SCALAR = new BatchNormScalar();
+        static final BatchNormKernel INSTANCE = Simd.ENABLED ? VectorLoader.load() : SCALAR;
+
+        private Holder() {}
+    }
+
+    /** Keeps the Vector API classes unloaded unless SIMD is on. */
+    final class VectorLoader {
+        private VectorLoader() {}
+
+        static BatchNormKernel load() {
+            return new BatchNormVector();
+        }
+    }
+}

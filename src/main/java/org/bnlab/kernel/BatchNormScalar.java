@@ -1,0 +1,106 @@
+package org.bnlab.kernel;
+
+/**
+ * Scalar batch normalization: the specification. Every sum is a double, statistics use the
+ * two-pass formula (mean first, then squared deviations from it), so there is no cancellation and
+ * no overflow for any finite float input.
+ */
+final class BatchNormScalar implements BatchNormKernel {
+
+    @Override
+    public void stats(float[] x, int n, int C, int s, int c0, int c1, double[] mean, double[] var) {
+        long m = (long) n * s;
+        for (int c = c0; c < c1; c++) {
+            // mean = (1/m) sum x
+            double sum = 0;
+            for (int i = 0; i < n; i++) {
+                int base = (i * C + c) * s;
+                for (int j = 0; j < s; j++) {
+                    sum += x[base + j];
+                }
+            }
+            double mu = sum / m;
+            // var = (1/m) sum (x - mean)^2
+            double sq = 0;
+            for (int i = 0; i < n; i++) {
+                int base = (i * C + c) * s;
+                for (int j = 0; j < s; j++) {
+                    double d = x[base + j] - mu;
+                    sq += d * d;
+                }
+            }
+            double v = sq / m;
+            boolean finite = Double.isFinite(mu) && Double.isFinite(v);
+            mean[c] = finite ? mu : Double.NaN;
+            var[c] = finite ? v : Double.NaN;
+        }
+    }
+
+    @Override
+    public void normalize(float[] x, float[] y, int n, int C, int s, int c0, int c1,
+                          float[] meanHi, float[] meanLo, float[] alpha, float[] beta) {
+        for (int c = c0; c < c1; c++) {
+            double mu = (double) meanHi[c] + meanLo[c];
+            double al = alpha[c];
+            double be = beta[c];
+            for (int i = 0; i < n; i++) {
+                int base = (i * C + c) * s;
+                for (int j = 0; j < s; j++) {
+                    // y = (x - mean) * alpha + beta
+                    y[base + j] = (float) ((x[base + j] - mu) * al + be);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void backwardSums(float[] x, float[] dy, int n, int C, int s, int c0, int c1,
+                             float[] meanHi, float[] meanLo, double[] sumDy, double[] sumDyXmu) {
+        for (int c = c0; c < c1; c++) {
+            double mu = (double) meanHi[c] + meanLo[c];
+            double sd = 0;
+            double sdx = 0;
+            for (int i = 0; i < n; i++) {
+                int base = (i * C + c) * s;
+                for (int j = 0; j < s; j++) {
+                    double g = dy[base + j];
+                    sd += g;
+                    sdx += g * (x[base + j] - mu);
+                }
+            }
+            sumDy[c] = sd;
+            sumDyXmu[c] = sdx;
+        }
+    }
+
+    @Override
+    public void backwardInput(float[] x, float[] dy, float[] dx, int n, int C, int s, int c0, int c1,
+                              float[] meanHi, float[] meanLo, float[] a, float[] meanDy, float[] k) {
+        for (int c = c0; c < c1; c++) {
+            double mu = (double) meanHi[c] + meanLo[c];
+            double ac = a[c];
+            double md = meanDy[c];
+            double kc = k[c];
+            for (int i = 0; i < n; i++) {
+                int base = (i * C + c) * s;
+                for (int j = 0; j < s; j++) {
+                    // dx = a * (dy - mean(dy) - (x - mean) * k)
+                    dx[base + j] = (float) (ac * (dy[base + j] - md - (x[base + j] - mu) * kc));
+                }
+            }
+        }
+    }
+
+    @Override
+    public void scale(float[] dy, float[] dx, int n, int C, int s, int c0, int c1, float[] a) {
+        for (int c = c0; c < c1; c++) {
+            float ac = a[c];
+            for (int i = 0; i < n; i++) {
+                int base = (i * C + c) * s;
+                for (int j = 0; j < s; j++) {
+                    dx[base + j] = dy[base + j] * ac;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,385 @@
+package org.bnlab.kernel;
+
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector API batch normalization. Two layouts, chosen by s:
+ * <ul>
+ *   <li>s > 1 (convolutional, channels-first): a channel is n contiguous runs of s floats; vectors run
+ *       along s. Sums are kept in float vector lanes for at most {@value #FLUSH} elements, then added
+ *       into a double (PyTorch accumulates in double too); that bounds the float error to ~1e-6.</li>
+ *   <li>s = 1 (dense [N, C]): a channel is a column; vectors run across channels, one lane per
+ *       channel, and sums are double vectors (float loads widened), so no flushing is needed.</li>
+ * </ul>
+ * Statistics take two passes over the channel, like the scalar specification: pass 1 finds the
+ * mean approximately (shifted by the first value), pass 2 sums e = x - float(mean1) and e^2, which
+ * refines the mean and gives the variance without cancellation. The layer runs stats and normalize
+ * channel by channel, so passes 2 and 3 read from cache. If float sums overflow (|x| ~ 1e30), the
+ * channel is recomputed by the scalar double-precision kernel.
+ */
+final class BatchNormVector implements BatchNormKernel {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final int L = F.length();
+    private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
+    private static final int DL = D.length();
+    /** Float species with as many lanes as D, for widening loads. */
+    private static final VectorSpecies<Float> FD =
+            VectorSpecies.of(float.class, VectorShape.forBitSize(D.vectorBitSize() / 2));
+    /** Elements summed in float lanes before the partial sums are added into a double. */
+    private static final int FLUSH = 1024;
+
+    private final BatchNormScalar reference = new BatchNormScalar();
+
+    private static DoubleVector widen(float[] a, int off) {
+        return (DoubleVector) FloatVector.fromArray(FD, a, off).convertShape(VectorOperators.F2D, D, 0);
+    }
+
+    // ---------------------------------------------------------------- statistics
+
+    @Override
+    public void stats(float[] x, int n, int C, int s, int c0, int c1, double[] mean, double[] var) {
+        if (s == 1) {
+            statsDense(x, n, C, c0, c1, mean, var);
+            return;
+        }
+        double m = (double) n * s;
+        for (int c = c0; c < c1; c++) {
+            float k1 = x[c * s];
+            double approx = k1 + sumShifted(x, n, C, s, c, k1) / m;
+            boolean ok = Double.isFinite(approx);
+            if (ok) {
+                float k2 = (float) approx;
+                // e = x - k2: s1 = sum e, s2 = sum e^2 (inlined: two results)
+                FloatVector kv = FloatVector.broadcast(F, k2);
+                double s1 = 0;
+                double s2 = 0;
+                for (int i = 0; i < n; i++) {
+                    int base = (i * C + c) * s;
+                    int j = 0;
+                    while (j < s) {
+                        int end = Math.min(s, j + FLUSH);
+                        FloatVector a1 = FloatVector.zero(F);
+                        FloatVector b1 = FloatVector.zero(F);
+                        FloatVector a2 = FloatVector.zero(F);
+                        FloatVector b2 = FloatVector.zero(F);
+                        for (; j + 2 * L <= end; j += 2 * L) {
+                            FloatVector e = FloatVector.fromArray(F, x, base + j).sub(kv);
+                            FloatVector f = FloatVector.fromArray(F, x, base + j + L).sub(kv);
+                            a1 = a1.add(e);
+                            b1 = b1.add(f);
+                            a2 = e.fma(e, a2);
+                            b2 = f.fma(f, b2);
+                        }
+                        for (; j + L <= end; j += L) {
+                            FloatVector e = FloatVector.fromArray(F, x, base + j).sub(kv);
+                            a1 = a1.add(e);
+                            a2 = e.fma(e, a2);
+                        }
+                        float t1 = a1.add(b1).reduceLanes(VectorOperators.ADD);
+                        float t2 = a2.add(b2).reduceLanes(VectorOperators.ADD);
+                        for (; j < end; j++) {
+                            float e = x[base + j] - k2;
+                            t1 += e;
+                            t2 = Math.fma(e, e, t2);
+                        }
+                        s1 += t1;
+                        s2 += t2;
+                    }
+                }
+                double mu = s1 / m;
+                double v = s2 / m - mu * mu;
+                mean[c] = k2 + mu;
+                var[c] = Math.max(0.0, v);
+                ok = Double.isFinite(s1) && Double.isFinite(s2);
+            }
+            if (!ok) {
+                // Overflow in float lanes (|x| near 1e30) or a NaN/Inf: the double kernel decides.
+                reference.stats(x, n, C, s, c, c + 1, mean, var);
+            }
+        }
+    }
+
+    /** sum over the channel of (x - k), float lanes flushed into a double. */
+    private static double sumShifted(float[] x, int n, int C, int s, int c, float k) {
+        FloatVector kv = FloatVector.broadcast(F, k);
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            int base = (i * C + c) * s;
+            int j = 0;
+            while (j < s) {
+                int end = Math.min(s, j + FLUSH);
+                FloatVector a = FloatVector.zero(F);
+                FloatVector b = FloatVector.zero(F);
+                for (; j + 2 * L <= end; j += 2 * L) {
+                    a = a.add(FloatVector.fromArray(F, x, base + j).sub(kv));
+                    b = b.add(FloatVector.fromArray(F, x, base + j + L).sub(kv));
+                }
+                for (; j + L <= end; j += L) {
+                    a = a.add(FloatVector.fromArray(F, x, base + j).sub(kv));
+                }
+                float t = a.add(b).reduceLanes(VectorOperators.ADD);
+                for (; j < end; j++) {
+                    t += x[base + j] - k;
+                }
+                sum += t;
+            }
+        }
+        return sum;
+    }
+
+    /** Dense [n, C]: DL channels per vector, double lanes, same two passes. */
+    private void statsDense(float[] x, int n, int C, int c0, int c1, double[] mean, double[] var) {
+        double m = n;
+        int c = c0;
+        for (; c + DL <= c1; c += DL) {
+            DoubleVector k1 = widen(x, c);
+            DoubleVector a = DoubleVector.zero(D);
+            DoubleVector b = DoubleVector.zero(D);
+            int i = 0;
+            for (; i + 1 < n; i += 2) {
+                a = a.add(widen(x, i * C + c).sub(k1));
+                b = b.add(widen(x, (i + 1) * C + c).sub(k1));
+            }
+            if (i < n) {
+                a = a.add(widen(x, i * C + c).sub(k1));
+            }
+            DoubleVector approx = a.add(b).div(m).add(k1);
+            DoubleVector s1 = DoubleVector.zero(D);
+            DoubleVector s2 = DoubleVector.zero(D);
+            for (i = 0; i < n; i++) {
+                DoubleVector e = widen(x, i * C + c).sub(approx);
+                s1 = s1.add(e);
+                s2 = e.fma(e, s2);
+            }
+            DoubleVector mu = s1.div(m);
+            approx.add(mu).intoArray(mean, c);
+            s2.div(m).sub(mu.mul(mu)).max(0.0).intoArray(var, c);
+            for (int t = c; t < c + DL; t++) {
+                if (!Double.isFinite(mean[t]) || !Double.isFinite(var[t])) {
+                    mean[t] = Double.NaN;
+                    var[t] = Double.NaN;
+                }
+            }
+        }
+        if (c < c1) {
+            reference.stats(x, n, C, 1, c, c1, mean, var);
+        }
+    }
+
+    // ---------------------------------------------------------------- normalize
+
+    @Override
+    public void normalize(float[] x, float[] y, int n, int C, int s, int c0, int c1,
+                          float[] meanHi, float[] meanLo, float[] alpha, float[] beta) {
+        if (s == 1) {
+            normalizeDense(x, y, n, C, c0, c1, meanHi, meanLo, alpha, beta);
+            return;
+        }
+        for (int c = c0; c < c1; c++) {
+            float hi = meanHi[c];
+            float lo = meanLo[c];
+            float al = alpha[c];
+            float be = beta[c];
+            FloatVector hv = FloatVector.broadcast(F, hi);
+            FloatVector lv = FloatVector.broadcast(F, lo);
+            FloatVector av = FloatVector.broadcast(F, al);
+            FloatVector bv = FloatVector.broadcast(F, be);
+            for (int i = 0; i < n; i++) {
+                int base = (i * C + c) * s;
+                int j = 0;
+                // y = ((x - hi) - lo) * alpha + beta: one FMA after an exact subtraction
+                for (; j + 2 * L <= s; j += 2 * L) {
+                    FloatVector.fromArray(F, x, base + j).sub(hv).sub(lv).fma(av, bv).intoArray(y, base + j);
+                    FloatVector.fromArray(F, x, base + j + L).sub(hv).sub(lv).fma(av, bv).intoArray(y, base + j + L);
+                }
+                for (; j + L <= s; j += L) {
+                    FloatVector.fromArray(F, x, base + j).sub(hv).sub(lv).fma(av, bv).intoArray(y, base + j);
+                }
+                for (; j < s; j++) {
+                    y[base + j] = Math.fma((x[base + j] - hi) - lo, al, be);
+                }
+            }
+        }
+    }
+
+    private static void normalizeDense(float[] x, float[] y, int n, int C, int c0, int c1,
+                                       float[] meanHi, float[] meanLo, float[] alpha, float[] beta) {
+        for (int i = 0; i < n; i++) {
+            int row = i * C;
+            int c = c0;
+            for (; c + L <= c1; c += L) {
+                FloatVector.fromArray(F, x, row + c)
+                        .sub(FloatVector.fromArray(F, meanHi, c))
+                        .sub(FloatVector.fromArray(F, meanLo, c))
+                        .fma(FloatVector.fromArray(F, alpha, c), FloatVector.fromArray(F, beta, c))
+                        .intoArray(y, row + c);
+            }
+            for (; c < c1; c++) {
+                y[row + c] = Math.fma((x[row + c] - meanHi[c]) - meanLo[c], alpha[c], beta[c]);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- backward
+
+    @Override
+    public void backwardSums(float[] x, float[] dy, int n, int C, int s, int c0, int c1,
+                             float[] meanHi, float[] meanLo, double[] sumDy, double[] sumDyXmu) {
+        if (s == 1) {
+            backwardSumsDense(x, dy, n, C, c0, c1, meanHi, meanLo, sumDy, sumDyXmu);
+            return;
+        }
+        for (int c = c0; c < c1; c++) {
+            float hi = meanHi[c];
+            float lo = meanLo[c];
+            FloatVector hv = FloatVector.broadcast(F, hi);
+            FloatVector lv = FloatVector.broadcast(F, lo);
+            double sd = 0;
+            double sdx = 0;
+            for (int i = 0; i < n; i++) {
+                int base = (i * C + c) * s;
+                int j = 0;
+                while (j < s) {
+                    int end = Math.min(s, j + FLUSH);
+                    FloatVector a1 = FloatVector.zero(F);
+                    FloatVector b1 = FloatVector.zero(F);
+                    FloatVector a2 = FloatVector.zero(F);
+                    FloatVector b2 = FloatVector.zero(F);
+                    // sum dy and sum dy * (x - mean), fused in one pass over x and dy
+                    for (; j + 2 * L <= end; j += 2 * L) {
+                        FloatVector g = FloatVector.fromArray(F, dy, base + j);
+                        FloatVector h = FloatVector.fromArray(F, dy, base + j + L);
+                        a1 = a1.add(g);
+                        b1 = b1.add(h);
+                        a2 = FloatVector.fromArray(F, x, base + j).sub(hv).sub(lv).fma(g, a2);
+                        b2 = FloatVector.fromArray(F, x, base + j + L).sub(hv).sub(lv).fma(h, b2);
+                    }
+                    for (; j + L <= end; j += L) {
+                        FloatVector g = FloatVector.fromArray(F, dy, base + j);
+                        a1 = a1.add(g);
+                        a2 = FloatVector.fromArray(F, x, base + j).sub(hv).sub(lv).fma(g, a2);
+                    }
+                    float t1 = a1.add(b1).reduceLanes(VectorOperators.ADD);
+                    float t2 = a2.add(b2).reduceLanes(VectorOperators.ADD);
+                    for (; j < end; j++) {
+                        float g = dy[base + j];
+                        t1 += g;
+                        t2 = Math.fma((x[base + j] - hi) - lo, g, t2);
+                    }
+                    sd += t1;
+                    sdx += t2;
+                }
+            }
+            if (Double.isFinite(sd) && Double.isFinite(sdx)) {
+                sumDy[c] = sd;
+                sumDyXmu[c] = sdx;
+            } else {
+                reference.backwardSums(x, dy, n, C, s, c, c + 1, meanHi, meanLo, sumDy, sumDyXmu);
+            }
+        }
+    }
+
+    private void backwardSumsDense(float[] x, float[] dy, int n, int C, int c0, int c1,
+                                   float[] meanHi, float[] meanLo, double[] sumDy, double[] sumDyXmu) {
+        int c = c0;
+        for (; c + DL <= c1; c += DL) {
+            DoubleVector mu = widen(meanHi, c).add(widen(meanLo, c));
+            DoubleVector sd = DoubleVector.zero(D);
+            DoubleVector sdx = DoubleVector.zero(D);
+            for (int i = 0; i < n; i++) {
+                DoubleVector g = widen(dy, i * C + c);
+                sd = sd.add(g);
+                sdx = widen(x, i * C + c).sub(mu).fma(g, sdx);
+            }
+            sd.intoArray(sumDy, c);
+            sdx.intoArray(sumDyXmu, c);
+        }
+        if (c < c1) {
+            reference.backwardSums(x, dy, n, C, 1, c, c1, meanHi, meanLo, sumDy, sumDyXmu);
+        }
+    }
+
+    @Override
+    public void backwardInput(float[] x, float[] dy, float[] dx, int n, int C, int s, int c0, int c1,
+                              float[] meanHi, float[] meanLo, float[] a, float[] meanDy, float[] k) {
+        if (s == 1) {
+            for (int i = 0; i < n; i++) {
+                int row = i * C;
+                int c = c0;
+                for (; c + L <= c1; c += L) {
+                    FloatVector xm = FloatVector.fromArray(F, x, row + c)
+                            .sub(FloatVector.fromArray(F, meanHi, c)).sub(FloatVector.fromArray(F, meanLo, c));
+                    FloatVector t = FloatVector.fromArray(F, dy, row + c).sub(FloatVector.fromArray(F, meanDy, c));
+                    xm.fma(FloatVector.fromArray(F, k, c).neg(), t)
+                            .mul(FloatVector.fromArray(F, a, c)).intoArray(dx, row + c);
+                }
+                for (; c < c1; c++) {
+                    float xm = (x[row + c] - meanHi[c]) - meanLo[c];
+                    dx[row + c] = Math.fma(xm, -k[c], dy[row + c] - meanDy[c]) * a[c];
+                }
+            }
+            return;
+        }
+        for (int c = c0; c < c1; c++) {
+            float hi = meanHi[c];
+            float lo = meanLo[c];
+            float ac = a[c];
+            float md = meanDy[c];
+            float nk = -k[c];
+            FloatVector hv = FloatVector.broadcast(F, hi);
+            FloatVector lv = FloatVector.broadcast(F, lo);
+            FloatVector av = FloatVector.broadcast(F, ac);
+            FloatVector mv = FloatVector.broadcast(F, md);
+            FloatVector kv = FloatVector.broadcast(F, nk);
+            for (int i = 0; i < n; i++) {
+                int base = (i * C + c) * s;
+                int j = 0;
+                // dx = a * ((dy - mean(dy)) - (x - mean) * k)
+                for (; j + L <= s; j += L) {
+                    FloatVector xm = FloatVector.fromArray(F, x, base + j).sub(hv).sub(lv);
+                    FloatVector t = FloatVector.fromArray(F, dy, base + j).sub(mv);
+                    xm.fma(kv, t).mul(av).intoArray(dx, base + j);
+                }
+                for (; j < s; j++) {
+                    float xm = (x[base + j] - hi) - lo;
+                    dx[base + j] = Math.fma(xm, nk, dy[base + j] - md) * ac;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void scale(float[] dy, float[] dx, int n, int C, int s, int c0, int c1, float[] a) {
+        if (s == 1) {
+            for (int i = 0; i < n; i++) {
+                int row = i * C;
+                int c = c0;
+                for (; c + L <= c1; c += L) {
+                    FloatVector.fromArray(F, dy, row + c).mul(FloatVector.fromArray(F, a, c)).intoArray(dx, row + c);
+                }
+                for (; c < c1; c++) {
+                    dx[row + c] = dy[row + c] * a[c];
+                }
+            }
+            return;
+        }
+        for (int c = c0; c < c1; c++) {
+            float ac = a[c];
+            FloatVector av = FloatVector.broadcast(F, ac);
+            for (int i = 0; i < n; i++) {
+                int base = (i * C + c) * s;
+                int j = 0;
+                for (; j + L <= s; j += L) {
+                    FloatVector.fromArray(F, dy, base + j).mul(av).intoArray(dx, base + j);
+                }
+                for (; j < s; j++) {
+                    dx[base + j] = dy[base + j] * ac;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,545 @@
+package org.bnlab.nn.norm;
+
+import java.util.Arrays;
+import java.util.List;
+import org.bnlab.kernel.BatchNormKernel;
+import org.bnlab.kernel.Parallel;
+import org.bnlab.nn.Module;
+import org.bnlab.nn.Parameter;
+import org.bnlab.nn.StateDict;
+import org.bnlab.tensor.Tensor;
+
+/**
+ * Batch Normalization (Ioffe &amp; Szegedy 2015, Algorithms 1 and 2), with PyTorch's semantics, for
+ * dense input [N, C] (statistics over N) and convolutional input [N, C, H, W] (over N*H*W).
+ *
+ * <pre>
+ *   training:  mean = (1/m) sum x,  var = (1/m) sum (x - mean)^2        (biased; m = N*H*W)
+ *              y = (x - mean) / sqrt(var + eps) * weight + bias
+ *              running = (1 - momentum) * running + momentum * batch     (var: unbiased, m/(m-1))
+ *   eval:      the same with runningMean / runningVar in place of the batch statistics
+ * </pre>
+ *
+ * <p>Momentum convention (PyTorch's): the weight of the NEW batch, default 0.1. Keras' momentum=0.99
+ * and DL4J's decay=0.9 weigh the OLD value: Keras 0.99 is bnlab 0.01. {@link Builder#cumulativeAverage()}
+ * is PyTorch's momentum=None: factor 1/numBatchesTracked. With trackRunningStats(false) there are no
+ * buffers and batch statistics are used in eval too.
+ *
+ * <p>Robustness, beyond PyTorch: statistics are computed with a shifted two-pass formula and double
+ * accumulation, so a channel with mean 1e4 and std 1e-3 normalizes correctly, a constant channel gives
+ * exactly {@code bias}, values near 1e30 do not overflow (the running variance, a float32 buffer,
+ * saturates at Float.MAX_VALUE when the batch variance exceeds it). A training batch holding NaN or Inf
+ * is rejected and leaves the running statistics exactly as they were.
+ *
+ * <p>{@link #forward}/{@link #backward} return new tensors; {@link #forwardBuffered}/
+ * {@link #backwardBuffered} reuse this layer's buffers (the training loop's allocation-free path).
+ * Backward uses the input of the last forward, which must not be modified in between.
+ */
+public final class BatchNorm implements Module {
+    /** Channels handled per block in the dense layout: fixes vector lane alignment for any thread count. */
+    private static final int DENSE_BLOCK = 64;
+    /** Below this many elements a call runs on one thread. */
+    private static final int PARALLEL_MIN_ELEMENTS = 1 << 15;
+
+    private final int numFeatures;
+    private final double eps;
+    private final double momentum;
+    private final boolean cumulative;
+    private final boolean affine;
+    private final boolean track;
+    private final String name;
+
+    private final float[] weight;
+    private final float[] bias;
+    private final float[] weightGrad;
+    private final float[] biasGrad;
+    private final float[] runningMean;
+    private final float[] runningVar;
+    private final long[] numBatchesTracked = new long[1];
+    private final List<Parameter> parameters;
+
+    private final BatchNormKernel kernel = BatchNormKernel.get();
+
+    // Per-channel workspaces (allocated once).
+    private final double[] batchMean;
+    private final double[] batchVar;
+    private final double[] invStd;
+    private final float[] meanHi;
+    private final float[] meanLo;
+    private final float[] alpha;
+    private final float[] shift;
+    private final double[] sumDy;
+    private final double[] sumDyXmu;
+    private final float[] meanDy;
+    private final float[] kCoef;
+    private final float[] ones;
+    private final float[] zeros;
+
+    // The last forward: what backward needs.
+    private Tensor input;
+    private int[] inputShape;
+    private boolean usedBatchStats;
+    private Tensor outputBuffer;
+    private Tensor gradInputBuffer;
+
+    // The call being run by the parallel tasks (set before Parallel.forRange, read inside).
+    private float[] curX;
+    private float[] curY;
+    private float[] curDy;
+    private int curN;
+    private int curS;
+    private final Parallel.RangeTask trainForwardTask = this::trainForwardRange;
+    private final Parallel.RangeTask evalForwardTask = this::evalForwardRange;
+    private final Parallel.RangeTask backwardTask = this::backwardRange;
+
+    private BatchNorm(Builder b) {
+        this.numFeatures = b.numFeatures;
+        this.eps = b.eps;
+        this.momentum = b.momentum;
+        this.cumulative = b.cumulative;
+        this.affine = b.affine;
+        this.track = b.track;
+        this.name = "BatchNorm(" + numFeatures + ")";
+        int c = numFeatures;
+        if (affine) {
+            weight = new float[c];
+            Arrays.fill(weight, 1f);
+            bias = new float[c];
+            weightGrad = new float[c];
+            biasGrad = new float[c];
+            parameters = List.of(new Parameter("weight", weight, weightGrad, c), new Parameter("bias", bias, biasGrad, c));
+        } else {
+            weight = null;
+            bias = null;
+            weightGrad = null;
+            biasGrad = null;
+            parameters = List.of();
+        }
+        if (track) {
+            runningMean = new float[c];
+            runningVar = new float[c];
+            Arrays.fill(runningVar, 1f);
+        } else {
+            runningMean = null;
+            runningVar = null;
+        }
+        batchMean = new double[c];
+        batchVar = new double[c];
+        invStd = new double[c];
+        meanHi = new float[c];
+        meanLo = new float[c];
+        alpha = new float[c];
+        shift = new float[c];
+        sumDy = new double[c];
+        sumDyXmu = new double[c];
+        meanDy = new float[c];
+        kCoef = new float[c];
+        ones = new float[c];
+        Arrays.fill(ones, 1f);
+        zeros = new float[c];
+    }
+
+    /** A builder with PyTorch's defaults: eps 1e-5, momentum 0.1, affine, tracking running stats. */
+    public static Builder builder(int numFeatures) {
+        return new Builder(numFeatures);
+    }
+
+    // ---------------------------------------------------------------- forward
+
+    /** Normalizes x ([N, C] or [N, C, H, W]); returns a new tensor. */
+    @Override
+    public Tensor forward(Tensor x, boolean training) {
+        return forward(x, training, null);
+    }
+
+    /** Like {@link #forward(Tensor, boolean)}, writing into {@code out} (same shape as x) when non-null. */
+    public Tensor forward(Tensor x, boolean training, Tensor out) {
+        int[] shape = checkInput(x, "forward");
+        if (out == null) {
+            out = Tensor.zeros(shape);
+        } else if (!out.sameShape(shape) || out == x) {
+            throw new IllegalArgumentException(name + ": output tensor " + out + " must be a distinct tensor of the input's shape " + Arrays.toString(shape));
+        }
+        run(x, shape, training, out);
+        return out;
+    }
+
+    /** Allocation-free forward: the result is this layer's buffer, overwritten by the next call. */
+    @Override
+    public Tensor forwardBuffered(Tensor x, boolean training) {
+        int[] shape = checkInput(x, "forward");
+        if (outputBuffer == null || !outputBuffer.sameShape(shape)) {
+            outputBuffer = Tensor.zeros(shape);
+        }
+        run(x, shape, training, outputBuffer);
+        return outputBuffer;
+    }
+
+    private int[] checkInput(Tensor x, String op) {
+        if (x == null) {
+            throw new IllegalArgumentException(name + "." + op + ": input is null");
+        }
+        int[] shape = x.shape();
+        if (shape.length != 2 && shape.length != 4) {
+            throw new IllegalArgumentException(name + ": expected input of shape [N, C] or [N, C, H, W], got "
+                    + Arrays.toString(shape) + " (rank " + shape.length + ")");
+        }
+        if (shape[1] != numFeatures) {
+            throw new IllegalArgumentException(name + ": input has " + shape[1] + " channels (shape "
+                    + Arrays.toString(shape) + "), expected " + numFeatures);
+        }
+        return shape;
+    }
+
+    private void run(Tensor x, int[] shape, boolean training, Tensor out) {
+        int n = shape[0];
+        int s = shape.length == 4 ? shape[2] * shape[3] : 1;
+        long m = (long) n * s;
+        if (training && m == 1) {
+            throw new IllegalArgumentException(name + ": Expected more than 1 value per channel when training, got input size "
+                    + Arrays.toString(shape));
+        }
+        input = x;
+        inputShape = shape;
+        usedBatchStats = training || !track;
+        if (m == 0) {
+            return; // empty batch: empty output, statistics untouched
+        }
+        curX = x.data();
+        curY = out.data();
+        curN = n;
+        curS = s;
+        try {
+            if (usedBatchStats) {
+                forRangeOfChannels(n, s, trainForwardTask);
+                checkFiniteStatistics(shape);
+                if (training && track) {
+                    updateRunningStats(m);
+                }
+            } else {
+                forRangeOfChannels(n, s, evalForwardTask);
+            }
+        } finally {
+            curX = null;
+            curY = null;
+        }
+    }
+
+    /** Splits the channels into parallel parts; dense channels in fixed blocks (lane alignment). */
+    private void forRangeOfChannels(int n, int s, Parallel.RangeTask task) {
+        long elements = (long) n * s * numFeatures;
+        int grain = elements < PARALLEL_MIN_ELEMENTS ? Integer.MAX_VALUE : 1;
+        int units = s == 1 ? (numFeatures + DENSE_BLOCK - 1) / DENSE_BLOCK : numFeatures;
+        Parallel.forRange(units, grain, task);
+    }
+
+    private int unitStart(int u) {
+        return curS == 1 ? Math.min(numFeatures, u * DENSE_BLOCK) : u;
+    }
+
+    /** Training (or untracked eval): per channel block, statistics then normalize while x is in cache. */
+    private void trainForwardRange(int u0, int u1) {
+        float[] gamma = affine ? weight : ones;
+        float[] beta = affine ? bias : zeros;
+        for (int u = u0; u < u1; u++) {
+            int c0 = unitStart(u);
+            int c1 = unitStart(u + 1);
+            kernel.stats(curX, curN, numFeatures, curS, c0, c1, batchMean, batchVar);
+            for (int c = c0; c < c1; c++) {
+                double mu = batchMean[c];
+                double is = 1.0 / Math.sqrt(batchVar[c] + eps);
+                invStd[c] = is;
+                float hi = (float) mu;
+                meanHi[c] = hi;
+                meanLo[c] = (float) (mu - hi);
+                alpha[c] = (float) (gamma[c] * is);
+                shift[c] = beta[c];
+            }
+            kernel.normalize(curX, curY, curN, numFeatures, curS, c0, c1, meanHi, meanLo, alpha, shift);
+        }
+    }
+
+    /** Eval with running statistics: y = (x - runningMean) * weight/sqrt(runningVar + eps) + bias. */
+    private void evalForwardRange(int u0, int u1) {
+        float[] gamma = affine ? weight : ones;
+        float[] beta = affine ? bias : zeros;
+        for (int u = u0; u < u1; u++) {
+            int c0 = unitStart(u);
+            int c1 = unitStart(u + 1);
+            for (int c = c0; c < c1; c++) {
+                double is = 1.0 / Math.sqrt((double) runningVar[c] + eps);
+                invStd[c] = is;
+                meanHi[c] = runningMean[c];
+                meanLo[c] = 0f;
+                alpha[c] = (float) (gamma[c] * is);
+                shift[c] = beta[c];
+            }
+            kernel.normalize(curX, curY, curN, numFeatures, curS, c0, c1, meanHi, meanLo, alpha, shift);
+        }
+    }
+
+    private void checkFiniteStatistics(int[] shape) {
+        for (int c = 0; c < numFeatures; c++) {
+            if (Double.isNaN(batchMean[c]) || Double.isNaN(batchVar[c])) {
+                input = null; // no backward through a rejected batch
+                throw new IllegalArgumentException(name + ": input " + Arrays.toString(shape) + " has NaN or Inf in channel " + c
+                        + "; the batch was rejected and the running statistics are unchanged");
+            }
+        }
+    }
+
+    private void updateRunningStats(long m) {
+        numBatchesTracked[0]++;
+        double f = cumulative ? 1.0 / numBatchesTracked[0] : momentum;
+        double unbias = (double) m / (m - 1);
+        for (int c = 0; c < numFeatures; c++) {
+            runningMean[c] = (float) ((1 - f) * runningMean[c] + f * batchMean[c]);
+            double rv = (1 - f) * runningVar[c] + f * batchVar[c] * unbias;
+            runningVar[c] = (float) Math.min(rv, Float.MAX_VALUE);
+        }
+    }
+
+    // ---------------------------------------------------------------- backward
+
+    /** Gradient w.r.t. the input of the last forward, as a new tensor; adds into weightGrad/biasGrad. */
+    @Override
+    public Tensor backward(Tensor gradOutput) {
+        int[] shape = checkGradOutput(gradOutput);
+        Tensor dx = Tensor.zeros(shape);
+        runBackward(gradOutput, dx);
+        return dx;
+    }
+
+    /** Allocation-free backward: the result is this layer's buffer, overwritten by the next call. */
+    @Override
+    public Tensor backwardBuffered(Tensor gradOutput) {
+        int[] shape = checkGradOutput(gradOutput);
+        if (gradInputBuffer == null || !gradInputBuffer.sameShape(shape)) {
+            gradInputBuffer = Tensor.zeros(shape);
+        }
+        runBackward(gradOutput, gradInputBuffer);
+        return gradInputBuffer;
+    }
+
+    private int[] checkGradOutput(Tensor dy) {
+        if (input == null) {
+            throw new IllegalArgumentException(name + ": backward called before a successful forward");
+        }
+        if (dy == null) {
+            throw new IllegalArgumentException(name + ".backward: gradOutput is null");
+        }
+        if (!dy.sameShape(inputShape)) {
+            throw new IllegalArgumentException(name + ".backward: gradOutput has shape " + Arrays.toString(dy.shape())
+                    + " but the last forward's input had shape " + Arrays.toString(inputShape));
+        }
+        return inputShape;
+    }
+
+    private void runBackward(Tensor dy, Tensor dx) {
+        int n = inputShape[0];
+        int s = inputShape.length == 4 ? inputShape[2] * inputShape[3] : 1;
+        if ((long) n * s == 0) {
+            return;
+        }
+        curX = input.data();
+        curDy = dy.data();
+        curY = dx.data();
+        curN = n;
+        curS = s;
+        try {
+            forRangeOfChannels(n, s, backwardTask);
+        } finally {
+            curX = null;
+            curDy = null;
+            curY = null;
+        }
+        if (affine) {
+            // dbias = sum dy, dweight = sum dy * xhat = invstd * sum dy (x - mean); gradients accumulate
+            for (int c = 0; c < numFeatures; c++) {
+                biasGrad[c] += (float) sumDy[c];
+                weightGrad[c] += (float) (sumDyXmu[c] * invStd[c]);
+            }
+        }
+    }
+
+    private void backwardRange(int u0, int u1) {
+        float[] gamma = affine ? weight : ones;
+        double m = (double) curN * curS;
+        for (int u = u0; u < u1; u++) {
+            int c0 = unitStart(u);
+            int c1 = unitStart(u + 1);
+            kernel.backwardSums(curX, curDy, curN, numFeatures, curS, c0, c1, meanHi, meanLo, sumDy, sumDyXmu);
+            for (int c = c0; c < c1; c++) {
+                double is = invStd[c];
+                alpha[c] = (float) (gamma[c] * is);
+                meanDy[c] = (float) (sumDy[c] / m);
+                kCoef[c] = (float) (sumDyXmu[c] * is * is / m);
+            }
+            if (usedBatchStats) {
+                kernel.backwardInput(curX, curDy, curY, curN, numFeatures, curS, c0, c1, meanHi, meanLo, alpha, meanDy, kCoef);
+            } else {
+                kernel.scale(curDy, curY, curN, numFeatures, curS, c0, c1, alpha);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- state
+
+    @Override
+    public List<Parameter> parameters() {
+        return parameters;
+    }
+
+    @Override
+    public void stateDict(String prefix, StateDict out) {
+        Module.super.stateDict(prefix, out);
+        if (track) {
+            out.put(prefix + "running_mean", StateDict.Entry.f32(runningMean, numFeatures));
+            out.put(prefix + "running_var", StateDict.Entry.f32(runningVar, numFeatures));
+            out.put(prefix + "num_batches_tracked", StateDict.Entry.i64(numBatchesTracked));
+        }
+    }
+
+    @Override
+    public void loadStateDict(String prefix, StateDict in) {
+        Module.super.loadStateDict(prefix, in);
+        if (track) {
+            in.copyInto(prefix + "running_mean", runningMean, numFeatures);
+            in.copyInto(prefix + "running_var", runningVar, numFeatures);
+            StateDict.Entry e = in.require(prefix + "num_batches_tracked");
+            if (e.i64() == null || e.i64().length != 1) {
+                throw new IllegalArgumentException("state_dict entry '" + prefix + "num_batches_tracked' must be an int64 scalar");
+            }
+            numBatchesTracked[0] = e.i64()[0];
+        }
+    }
+
+    public int numFeatures() {
+        return numFeatures;
+    }
+
+    public double eps() {
+        return eps;
+    }
+
+    /** The momentum (weight of the new batch), or NaN when the cumulative average is used. */
+    public double momentum() {
+        return cumulative ? Double.NaN : momentum;
+    }
+
+    public boolean isCumulativeAverage() {
+        return cumulative;
+    }
+
+    public boolean affine() {
+        return affine;
+    }
+
+    public boolean trackRunningStats() {
+        return track;
+    }
+
+    /** gamma, live; null when affine is false (PyTorch: None). */
+    public float[] weight() {
+        return weight;
+    }
+
+    /** beta, live; null when affine is false. */
+    public float[] bias() {
+        return bias;
+    }
+
+    public float[] weightGrad() {
+        return weightGrad;
+    }
+
+    public float[] biasGrad() {
+        return biasGrad;
+    }
+
+    /** Live running mean; null when trackRunningStats is false. */
+    public float[] runningMean() {
+        return runningMean;
+    }
+
+    /** Live running (unbiased) variance; null when trackRunningStats is false. */
+    public float[] runningVar() {
+        return runningVar;
+    }
+
+    public long numBatchesTracked() {
+        return numBatchesTracked[0];
+    }
+
+    /** PyTorch's reset_running_stats(): mean 0, var 1, counter 0. */
+    public void resetRunningStats() {
+        if (track) {
+            Arrays.fill(runningMean, 0f);
+            Arrays.fill(runningVar, 1f);
+            numBatchesTracked[0] = 0;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "BatchNorm(" + numFeatures + ", eps=" + eps + ", momentum=" + (cumulative ? "None" : momentum)
+                + ", affine=" + affine + ", track_running_stats=" + track + ")";
+    }
+
+    /** Immutable configuration with PyTorch's defaults. */
+    public static final class Builder {
+        private final int numFeatures;
+        private double eps = 1e-5;
+        private double momentum = 0.1;
+        private boolean cumulative;
+        private boolean affine = true;
+        private boolean track = true;
+
+        private Builder(int numFeatures) {
+            if (numFeatures < 1) {
+                throw new IllegalArgumentException("BatchNorm: numFeatures must be >= 1, got " + numFeatures);
+            }
+            this.numFeatures = numFeatures;
+        }
+
+        /** Added to the variance before the square root; must be > 0 (default 1e-5). */
+        public Builder eps(double eps) {
+            if (!(eps > 0) || !Double.isFinite(eps)) {
+                throw new IllegalArgumentException("BatchNorm(" + numFeatures + "): eps must be a finite number > 0, got " + eps);
+            }
+            this.eps = eps;
+            return this;
+        }
+
+        /** Weight of the new batch in the running statistics, in [0, 1] (default 0.1, PyTorch's convention). */
+        public Builder momentum(double momentum) {
+            if (!(momentum >= 0 && momentum <= 1)) {
+                throw new IllegalArgumentException("BatchNorm(" + numFeatures + "): momentum must be in [0, 1] (PyTorch convention: weight of the new batch), got "
+                        + momentum);
+            }
+            this.momentum = momentum;
+            this.cumulative = false;
+            return this;
+        }
+
+        /** PyTorch's momentum=None: running statistics are the plain average over all batches seen. */
+        public Builder cumulativeAverage() {
+            this.cumulative = true;
+            return this;
+        }
+
+        public Builder affine(boolean affine) {
+            this.affine = affine;
+            return this;
+        }
+
+        public Builder trackRunningStats(boolean track) {
+            this.track = track;
+            return this;
+        }
+
+        public BatchNorm build() {
+            return new BatchNorm(this);
+        }
+    }
+}

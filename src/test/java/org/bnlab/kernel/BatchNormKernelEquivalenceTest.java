@@ -1,0 +1,85 @@
+package org.bnlab.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The SIMD kernels against the scalar specification, on shapes that hit every vector tail. */
+class BatchNormKernelEquivalenceTest {
+
+    @ParameterizedTest(name = "n={0} C={1} s={2}")
+    @CsvSource({"2,1,1", "3,5,1", "60,100,1", "17,33,1", "256,64,1", "5,3,7", "4,3,16", "2,2,33", "3,4,49", "2,3,196", "2,2,1024", "1,2,3000", "7,1,2"})
+    void simdMatchesScalar(int n, int C, int s) {
+        Assumptions.assumeTrue(Simd.ENABLED, "SIMD disabled (no jdk.incubator.vector or -Dbnlab.simd=false)");
+        BatchNormKernel simd = BatchNormKernel.get();
+        BatchNormKernel ref = BatchNormKernel.scalar();
+        SplittableRandom r = new SplittableRandom(n * 1000L + C * 10L + s);
+        int len = n * C * s;
+        float[] x = new float[len];
+        float[] dy = new float[len];
+        for (int i = 0; i < len; i++) {
+            int c = (i / s) % C;
+            x[i] = (float) (c * 0.7 - 2 + (1 + c % 3) * r.nextGaussian());
+            dy[i] = (float) r.nextGaussian();
+        }
+        double[] m1 = new double[C];
+        double[] v1 = new double[C];
+        double[] m2 = new double[C];
+        double[] v2 = new double[C];
+        simd.stats(x, n, C, s, 0, C, m1, v1);
+        ref.stats(x, n, C, s, 0, C, m2, v2);
+        float[] hi = new float[C];
+        float[] lo = new float[C];
+        float[] al = new float[C];
+        float[] be = new float[C];
+        for (int c = 0; c < C; c++) {
+            assertEquals(m2[c], m1[c], 1e-6 * Math.max(1, Math.abs(m2[c])), "mean " + c);
+            assertEquals(v2[c], v1[c], 2e-6 * Math.max(1e-3, v2[c]), "var " + c);
+            hi[c] = (float) m2[c];
+            lo[c] = (float) (m2[c] - hi[c]);
+            al[c] = (float) (1 / Math.sqrt(v2[c] + 1e-5));
+            be[c] = (float) (0.1 * c);
+        }
+        float[] y1 = new float[len];
+        float[] y2 = new float[len];
+        simd.normalize(x, y1, n, C, s, 0, C, hi, lo, al, be);
+        ref.normalize(x, y2, n, C, s, 0, C, hi, lo, al, be);
+        assertClose(y2, y1, 1e-6, "y");
+
+        double[] sd1 = new double[C];
+        double[] sx1 = new double[C];
+        double[] sd2 = new double[C];
+        double[] sx2 = new double[C];
+        simd.backwardSums(x, dy, n, C, s, 0, C, hi, lo, sd1, sx1);
+        ref.backwardSums(x, dy, n, C, s, 0, C, hi, lo, sd2, sx2);
+        float[] md = new float[C];
+        float[] k = new float[C];
+        for (int c = 0; c < C; c++) {
+            double scale = Math.sqrt((double) n * s) * 4;
+            assertEquals(sd2[c], sd1[c], 1e-5 * Math.max(scale, Math.abs(sd2[c])), "sumDy " + c);
+            assertEquals(sx2[c], sx1[c], 1e-5 * Math.max(scale, Math.abs(sx2[c])), "sumDyXmu " + c);
+            md[c] = (float) (sd2[c] / (n * s));
+            k[c] = (float) (sx2[c] * al[c] * al[c] / (n * s));
+        }
+        float[] dx1 = new float[len];
+        float[] dx2 = new float[len];
+        simd.backwardInput(x, dy, dx1, n, C, s, 0, C, hi, lo, al, md, k);
+        ref.backwardInput(x, dy, dx2, n, C, s, 0, C, hi, lo, al, md, k);
+        assertClose(dx2, dx1, 1e-5, "dx");
+        simd.scale(dy, dx1, n, C, s, 0, C, al);
+        ref.scale(dy, dx2, n, C, s, 0, C, al);
+        assertClose(dx2, dx1, 0, "scale");
+    }
+
+    private static void assertClose(float[] expected, float[] actual, double rel, String what) {
+        for (int i = 0; i < expected.length; i++) {
+            double tol = rel * Math.max(1, Math.abs(expected[i]));
+            assertTrue(Math.abs(expected[i] - actual[i]) <= tol,
+                    what + "[" + i + "]: scalar " + expected[i] + " vs simd " + actual[i]);
+        }
+    }
+}
