@@ -20,6 +20,7 @@ splitmix64 whose Java twin is src/test/java/org/bnlab/testing/GoldenRandom.java:
   x     = mean_c + std_c * u  with  mean_c = 5 * u'_c,  std_c = 0.1 + 1.45 * (u''_c + 1)
           (per channel: mean in [-5, 5), std in [0.1, 3.0); float32 ops, one rounding each,
           identical in numpy and Java, which never fuses multiply-add)
+          then x = offset + scale * x, float32 (offset 0, scale 1 unless a case says otherwise)
   dy    = u;   gamma = 0.5 + u;   beta = 2 * u
 Each generated tensor's checksum (sum over i of bits(v_i) * (2i + 1), mod 2^64) is stored so
 the Java side can prove it rebuilt exactly the same input before comparing anything.
@@ -29,16 +30,18 @@ rounded to float32: PyTorch's float32 CPU kernel is itself off from that exact a
 1e-5 relative in some cases (dense [N, C] input accumulates in float32 buffers: 2e-4 on weight.grad
 for [1024, 16]; [2, 64] loses 1e-4 on y by folding mean and invstd in float32). So the float32 run
 is stored too, as its per-channel error against the float64 run, and the Java test accepts
-an error up to twice PyTorch's own (see BatchNormGoldenTest for the exact criterion).
+an error up to 4 times PyTorch's own, none in "strict" cases (see BatchNormGoldenTest).
 
 Binary layout of <name>.bin (all little-endian):
   "BNG1"                                   magic
   int   numFeatures C
   f64   eps
   f64   momentum (NaN when cumulative, i.e. PyTorch momentum=None)
-  int   flags: 1 affine, 2 trackRunningStats, 4 cumulativeAverage, 8 accumulateGrads
+  int   flags: 1 affine, 2 trackRunningStats, 4 cumulativeAverage, 8 accumulateGrads,
+        16 strict (the test gives no slack for float32 PyTorch's error: bnlab must get the exact answer)
         (without 8, gradients are zeroed before every step, in both PyTorch and Java)
   int   ndim, then ndim ints: the input shape (same for every step)
+  f32   input scale, f32 input offset
   i64   paramSeed; if affine: i64 gammaChecksum, i64 betaChecksum
   int   number of steps, then for each step:
     int  training (0/1)
@@ -48,6 +51,7 @@ Binary layout of <name>.bin (all little-endian):
       full:    int n, n f32 values
       sampled: int n, n ints (sorted flat indices), n f32 values
       C f32: per channel, max |float32 PyTorch - float64 PyTorch| over the channel's elements
+             (inf or NaN where float32 PyTorch overflowed)
       f64 sum(v), sum(|v|), sum(v^2) over the FULL float64 result
     vectors (values, then C f32 per-channel |float32 PyTorch - float64 PyTorch|):
       if affine: weight.grad, bias.grad        (after this step's backward)
@@ -89,8 +93,9 @@ def derive(seed, salt):
     return int(splitmix64((seed ^ salt) & 0xFFFFFFFFFFFFFFFF, 1)[0])
 
 
-def gen_input(seed, shape):
-    """x of the given shape [N, C, ...]: per-channel mean in [-5, 5) and std in [0.1, 3)."""
+def gen_input(seed, shape, scale=1.0, offset=0.0):
+    """x of the given shape [N, C, ...]: per-channel mean in [-5, 5) and std in [0.1, 3), then
+    offset + scale * x (both float32; scale 1 and offset 0 leave x unchanged)."""
     n, c = shape[0], shape[1]
     inner = int(np.prod(shape[2:], dtype=np.int64)) if len(shape) > 2 else 1
     p = uniform(derive(seed, 1), 2 * c)
@@ -98,6 +103,7 @@ def gen_input(seed, shape):
     std = np.float32(0.1) + np.float32(1.45) * (p[c:] + np.float32(1.0))
     u = uniform(seed, n * c * inner).reshape(n, c, inner)
     x = mean[None, :, None] + std[None, :, None] * u
+    x = np.float32(offset) + np.float32(scale) * x
     assert x.dtype == np.float32
     return x.reshape(shape)
 
@@ -213,6 +219,7 @@ def run_case(case):
     affine = case.get("affine", True)
     track = case.get("track", True)
     accumulate = case.get("accumulate", False)
+    strict = case.get("strict", False)
     steps = case["steps"]          # list of bools: training?
     seed = case["seed"]
 
@@ -224,10 +231,14 @@ def run_case(case):
     w.i32(c)
     w.f64(eps)
     w.f64(float("nan") if momentum is None else momentum)
-    w.i32((1 if affine else 0) | (2 if track else 0) | (4 if cumulative else 0) | (8 if accumulate else 0))
+    w.i32((1 if affine else 0) | (2 if track else 0) | (4 if cumulative else 0) | (8 if accumulate else 0)
+          | (16 if strict else 0))
     w.i32(len(shape))
     for d in shape:
         w.i32(d)
+    scale = case.get("scale", 1.0)
+    offset = case.get("offset", 0.0)
+    w.raw("ff", scale, offset)
     param_seed = derive(seed, 100)
     w.i64(param_seed)
     if affine:
@@ -242,7 +253,7 @@ def run_case(case):
     for s, training in enumerate(steps):
         x_seed = derive(seed, 1000 + 2 * s)
         dy_seed = derive(seed, 1001 + 2 * s)
-        x_np = gen_input(x_seed, shape)
+        x_np = gen_input(x_seed, shape, scale, offset)
         dy_np = gen_grad(dy_seed, shape)
         w.i32(1 if training else 0)
         w.i64(x_seed)
@@ -316,6 +327,17 @@ def cases():
     # Gradients accumulate across backward calls when not zeroed.
     add("accumulate_16x12", [16, 12], (T, T, E, T), accumulate=True)
     add("accumulate_4x6x5x5", [4, 6, 5, 5], (T, E, T), accumulate=True)
+
+    # Badly conditioned inputs (REFERENCE section 4): a large offset over a tiny spread, where
+    # E[x^2] - E[x]^2 cancels; constant channels (y must be exactly beta); huge and tiny scales.
+    # float32 PyTorch is far off on some of these, so they are strict: bnlab must match float64.
+    add("offset1e4_scale1e-3_16x8x4x4", [16, 8, 4, 4], (T, T, E), offset=1e4, scale=1e-3, strict=True)
+    add("offset1e3_scale1e-3_64x16", [64, 16], (T, T, E), offset=1e3, scale=1e-3, strict=True)
+    add("offset-300_scale1e-2_8x4x16x16", [8, 4, 16, 16], (T, E), offset=-300.0, scale=1e-2, strict=True)
+    add("constant_8x4x3x3", [8, 4, 3, 3], (T, E, T), offset=3.0, scale=0.0, strict=True)
+    add("constant_32x6", [32, 6], (T, E), offset=-1.5, scale=0.0, strict=True)
+    add("scale1e15_16x4x2x2", [16, 4, 2, 2], (T, T, E), scale=1e15, strict=True)
+    add("scale1e-15_32x5", [32, 5], (T, E), scale=1e-15, strict=True)
     return out
 
 

@@ -43,6 +43,11 @@ public final class GoldenRandom {
      * {@code 0.1 + 1.45 (u''_c + 1)} in [0.1, 3), so channels differ in both.
      */
     public static float[] input(long seed, int... shape) {
+        return input(seed, 1f, 0f, shape);
+    }
+
+    /** {@code offset + scale * input(seed, shape)}, elementwise in float32: badly conditioned inputs. */
+    public static float[] input(long seed, float scale, float offset, int... shape) {
         int n = shape[0];
         int c = shape[1];
         int inner = 1;
@@ -57,7 +62,7 @@ public final class GoldenRandom {
                 float std = 0.1f + 1.45f * (p[c + ch] + 1.0f);
                 int base = (b * c + ch) * inner;
                 for (int k = 0; k < inner; k++) {
-                    u[base + k] = mean + std * u[base + k];
+                    u[base + k] = offset + scale * (mean + std * u[base + k]);
                 }
             }
         }

@@ -22,14 +22,18 @@ import org.junit.jupiter.params.provider.MethodSource;
  * <p>The expected value b is PyTorch's module run in float64 on the same float32 inputs (rounded to
  * float32), because PyTorch's float32 CPU kernel is itself up to 2e-4 relative away from it (float32
  * accumulators for dense input, mean and invstd folded in float32). e_c is float32 PyTorch's own
- * largest error |torch32 - b| in channel c, stored with the golden data. Criterion for an actual
- * value a:
+ * largest error |torch32 - b| in channel c, stored with the golden data. e_c is taken as 0 where
+ * float32 PyTorch overflowed to inf or NaN, and in "strict" cases: the badly conditioned inputs of
+ * REFERENCE section 4, where bnlab must get the exact answer although float32 PyTorch does not.
+ * Criterion for an actual value a:
  * <ul>
  *   <li>elements (y, dx whole or sampled; per-channel vectors):
- *       {@code |a - b| <= max(1e-5 * max(1, |b|), 2 * e_c)}: 1e-5 relative (absolute near zero),
- *       or no worse than twice float32 PyTorch; a NaN or infinity must match exactly;</li>
+ *       {@code |a - b| <= max(1e-5 * max(1, |b|), 4 * e_c)}: 1e-5 relative (absolute near zero),
+ *       or no worse than 4 times float32 PyTorch (2 is not enough for an implementation that folds
+ *       mean and invstd in float32 exactly as PyTorch does, rounding differently); a NaN or
+ *       infinity must match exactly;</li>
  *   <li>float64 sums over the full y and dx (they also cover the elements a sample skips), with
- *       D = sum over elements of 2 e_c and Q = sum of (2 e_c)^2: sum(v) and sum(|v|) within
+ *       D = sum over elements of 4 e_c and Q = sum of (4 e_c)^2: sum(v) and sum(|v|) within
  *       {@code 1e-5 * max(1, sum|b|) + D}; sum(v^2) within
  *       {@code 1e-5 * max(1, sum b^2) + 2 sqrt(sum b^2 * Q) + Q}. sum(v) is scaled by sum|b|
  *       because it cancels (sum(dx) is 0 in exact arithmetic in training mode);</li>
@@ -86,10 +90,10 @@ class BatchNormGoldenTest {
             BnGoldenCase.Step step = g.steps().get(s);
             m.step = s;
             m.mode = step.training() ? "train" : "eval";
-            float[] x = GoldenRandom.input(step.xSeed(), g.shape());
+            float[] x = GoldenRandom.input(step.xSeed(), g.inputScale(), g.inputOffset(), g.shape());
             float[] dy = GoldenRandom.grad(step.dySeed(), numel);
-            assertEquals(step.xChecksum(), GoldenRandom.checksum(x), "step " + s + ": x differs from the generator's");
-            assertEquals(step.dyChecksum(), GoldenRandom.checksum(dy), "step " + s + ": dy differs from the generator's");
+            assertEquals(step.xChecksum(), GoldenRandom.checksum(x), "step " + s + ": x differs from Python's");
+            assertEquals(step.dyChecksum(), GoldenRandom.checksum(dy), "step " + s + ": dy differs from Python's");
 
             if (!g.accumulateGrads()) {
                 bn.zeroGrad();
@@ -130,6 +134,11 @@ class BatchNormGoldenTest {
 
         private String where(String tensor) {
             return step < 0 ? tensor : "step " + step + " (" + mode + ") " + tensor;
+        }
+
+        /** What float32 PyTorch's own error e lets an implementation deviate. */
+        private double slack(float e) {
+            return Float.isFinite(e) && !g.strict() ? TORCH32_FACTOR * e : 0;
         }
 
         /** True when {@code |actual - expected| <= max(RTOL * max(1, |scale|), slack)}. */
@@ -182,7 +191,7 @@ class BatchNormGoldenTest {
             for (int k = 0; k < expected.values().length; k++) {
                 int i = expected.flatIndex(k);
                 float b = expected.values()[k];
-                double slack = TORCH32_FACTOR * expected.torch32Error()[(i / inner) % c];
+                double slack = slack(expected.torch32Error()[(i / inner) % c]);
                 if (i >= actual.length) {
                     report(tensor, "[" + i + "] out of range", b, Double.NaN, slack, perTensor);
                 } else if (!close(actual[i], b, b, slack)) {
@@ -204,7 +213,7 @@ class BatchNormGoldenTest {
             double d = 0;
             double q = 0;
             for (float e : expected.torch32Error()) {
-                double slack = TORCH32_FACTOR * e;
+                double slack = slack(e);
                 d += perChannel * slack;
                 q += perChannel * slack * slack;
             }
@@ -233,7 +242,7 @@ class BatchNormGoldenTest {
                 return;
             }
             for (int i = 0; i < expected.length; i++) {
-                double slack = TORCH32_FACTOR * torch32Error[i];
+                double slack = slack(torch32Error[i]);
                 if (!close(actual[i], expected[i], expected[i], slack)) {
                     report(tensor, "[" + i + "]", expected[i], actual[i], slack, perTensor);
                 }

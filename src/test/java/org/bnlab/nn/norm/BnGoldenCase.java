@@ -14,8 +14,9 @@ import java.util.List;
  * The layout is documented at the top of {@code tools/golden/gen_bn_golden.py}, which writes it.
  */
 record BnGoldenCase(String name, int numFeatures, double eps, double momentum, boolean affine,
-        boolean trackRunningStats, boolean cumulativeAverage, boolean accumulateGrads, int[] shape,
-        long paramSeed, long gammaChecksum, long betaChecksum, List<Step> steps) {
+        boolean trackRunningStats, boolean cumulativeAverage, boolean accumulateGrads, boolean strict,
+        int[] shape,
+        float inputScale, float inputOffset, long paramSeed, long gammaChecksum, long betaChecksum, List<Step> steps) {
 
     static final String DIR = "/golden/bn/";
 
@@ -69,6 +70,8 @@ record BnGoldenCase(String name, int numFeatures, double eps, double momentum, b
         for (int i = 0; i < shape.length; i++) {
             shape[i] = b.getInt();
         }
+        float inputScale = b.getFloat();
+        float inputOffset = b.getFloat();
         long paramSeed = b.getLong();
         long gammaChecksum = affine ? b.getLong() : 0;
         long betaChecksum = affine ? b.getLong() : 0;
@@ -94,7 +97,8 @@ record BnGoldenCase(String name, int numFeatures, double eps, double momentum, b
             throw new IllegalStateException(name + ".bin: " + b.remaining() + " trailing bytes");
         }
         return new BnGoldenCase(name, c, eps, momentum, affine, track, (flags & 4) != 0, (flags & 8) != 0,
-                shape, paramSeed, gammaChecksum, betaChecksum, List.copyOf(steps));
+                (flags & 16) != 0, shape, inputScale, inputOffset, paramSeed, gammaChecksum, betaChecksum,
+                List.copyOf(steps));
     }
 
     private static Values readValues(ByteBuffer b, int c) {
