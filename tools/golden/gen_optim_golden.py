@@ -3,7 +3,7 @@
 
 Run with Debian's PyTorch 1.13 (the python3 on PATH may lack torch):
     /usr/bin/python3 tools/golden/gen_optim_golden.py
-Writes src/test/resources/golden/optim/*.txt. Format, read by org.bnlab.Golden: one entry per line,
+Writes src/test/resources/golden/optim/*.txt. Format, read by org.bnlab.optim.GoldenData (tests): one entry per line,
 `name v1 v2 ...` (whitespace separated numbers, float32 printed with 9 significant digits so they
 round-trip exactly, Python floats with 17); lines starting with '#' are comments.
 Gradients are fixed random sequences made here (no model, no autograd), so the optimizers' arithmetic
@@ -70,7 +70,7 @@ def optim_steps():
         for t, (g0, g1) in enumerate(grads):
             q0.grad, q1.grad = g0.clone(), g1.clone()
             opt.step()
-            entries += [("%s.step%d.p0" % (name, t), q0), ("%s.step%d.p1" % (name, t), q1)]
+            entries += [("%s.step%d.p0" % (name, t), q0.clone()), ("%s.step%d.p1" % (name, t), q1.clone())]
         for i, q in enumerate((q0, q1)):
             for k, v in opt.state[q].items():
                 if isinstance(v, torch.Tensor) and v.numel() > 1:

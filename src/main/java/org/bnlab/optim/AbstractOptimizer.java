@@ -29,7 +29,8 @@ abstract class AbstractOptimizer implements Optimizer {
                 state[k][i] = new float[this.params.get(i).numel()];
             }
         }
-        setLr(lr);
+        check(lr > 0 && Double.isFinite(lr), "Invalid learning rate: " + lr + " (must be > 0)");
+        this.lr = lr;
     }
 
     static void check(boolean ok, String message) {
@@ -57,9 +58,10 @@ abstract class AbstractOptimizer implements Optimizer {
         return lr;
     }
 
+    /** Accepts 0 (a schedule may anneal to eta_min = 0); the constructor requires lr > 0. */
     @Override
     public final void setLr(double lr) {
-        check(lr > 0 && Double.isFinite(lr), "Invalid learning rate: " + lr + " (must be > 0)");
+        check(lr >= 0 && Double.isFinite(lr), "Invalid learning rate: " + lr + " (must be >= 0)");
         this.lr = lr;
     }
 
