@@ -43,8 +43,8 @@ public final class Sequential implements Module {
     @Override
     public Tensor forwardBuffered(Tensor x, boolean training) {
         Tensor h = x;
-        for (Module m : modules) {
-            h = m.forwardBuffered(h, training);
+        for (int i = 0; i < modules.size(); i++) { // indexed: no iterator per call
+            h = modules.get(i).forwardBuffered(h, training);
         }
         return h;
     }
@@ -85,8 +85,8 @@ public final class Sequential implements Module {
 
     @Override
     public void zeroGrad() {
-        for (Module m : modules) {
-            m.zeroGrad();
+        for (int i = 0; i < modules.size(); i++) {
+            modules.get(i).zeroGrad();
         }
     }
 

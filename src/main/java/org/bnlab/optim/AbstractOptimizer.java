@@ -61,7 +61,9 @@ abstract class AbstractOptimizer implements Optimizer {
     /** Accepts 0 (a schedule may anneal to eta_min = 0); the constructor requires lr > 0. */
     @Override
     public final void setLr(double lr) {
-        check(lr >= 0 && Double.isFinite(lr), "Invalid learning rate: " + lr + " (must be >= 0)");
+        if (!(lr >= 0 && Double.isFinite(lr))) { // not check(...): the message would be built on every call
+            throw new IllegalArgumentException("Invalid learning rate: " + lr + " (must be >= 0)");
+        }
         this.lr = lr;
     }
 

@@ -19,16 +19,17 @@ public final class GradClip {
             throw new IllegalArgumentException("clipGradNorm: max_norm must be >= 0, got " + maxNorm);
         }
         double sumSq = 0;
-        for (Parameter p : params) {
-            for (float g : p.grad()) {
-                sumSq += (double) g * g;
+        for (int k = 0; k < params.size(); k++) { // indexed loops: allocation-free in the training step
+            float[] g = params.get(k).grad();
+            for (int i = 0; i < g.length; i++) {
+                sumSq += (double) g[i] * g[i];
             }
         }
         double total = Math.sqrt(sumSq);
         float coef = (float) (maxNorm / (total + 1e-6));
         if (coef < 1f) {
-            for (Parameter p : params) {
-                float[] g = p.grad();
+            for (int k = 0; k < params.size(); k++) {
+                float[] g = params.get(k).grad();
                 for (int i = 0; i < g.length; i++) {
                     g[i] *= coef;
                 }

@@ -38,8 +38,9 @@ public interface Optimizer {
     float[] state(int paramIndex, String name);
 
     default void zeroGrad() {
-        for (Parameter p : params()) {
-            p.zeroGrad();
+        List<Parameter> ps = params();
+        for (int i = 0; i < ps.size(); i++) {
+            ps.get(i).zeroGrad();
         }
     }
 
