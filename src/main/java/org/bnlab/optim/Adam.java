@@ -1,6 +1,7 @@
 package org.bnlab.optim;
 
 import java.util.List;
+import org.bnlab.kernel.OptimKernels;
 import org.bnlab.nn.Parameter;
 
 /**
@@ -56,29 +57,11 @@ public class Adam extends AbstractOptimizer {
         float stepSize = (float) (lr / (1 - Math.pow(beta1, t)));
         float bc2Sqrt = (float) Math.sqrt(1 - Math.pow(beta2, t));
         float epsF = (float) eps;
-        float l2 = decoupled ? 0f : (float) weightDecay;
         float shrink = (float) (1 - lr * weightDecay);
         List<Parameter> ps = params();
         for (int k = 0; k < ps.size(); k++) {
-            float[] p = ps.get(k).data();
-            float[] g = ps.get(k).grad();
-            float[] m = state(0, k);
-            float[] v = state(1, k);
-            for (int i = 0; i < p.length; i++) {
-                float pi = p[i];
-                float gi = g[i];
-                if (decoupled) {
-                    pi *= shrink;
-                } else if (l2 != 0) {
-                    gi += l2 * pi;
-                }
-                float mi = b1 * m[i] + a1 * gi;
-                float vi = b2 * v[i] + a2 * gi * gi;
-                m[i] = mi;
-                v[i] = vi;
-                float denom = (float) Math.sqrt(vi) / bc2Sqrt + epsF;
-                p[i] = pi + (-stepSize * mi) / denom; // addcdiv order: (value * m) / denom
-            }
+            OptimKernels.adam(ps.get(k).data(), ps.get(k).grad(), state(0, k), state(1, k), b1, a1, b2, a2, stepSize,
+                    bc2Sqrt, epsF, (float) weightDecay, decoupled, shrink);
         }
     }
 

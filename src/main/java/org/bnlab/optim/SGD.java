@@ -1,6 +1,7 @@
 package org.bnlab.optim;
 
 import java.util.List;
+import org.bnlab.kernel.OptimKernels;
 import org.bnlab.nn.Parameter;
 
 /**
@@ -49,21 +50,8 @@ public final class SGD extends AbstractOptimizer {
         float lr = (float) lr();
         List<Parameter> ps = params();
         for (int k = 0; k < ps.size(); k++) {
-            float[] p = ps.get(k).data();
-            float[] g = ps.get(k).grad();
-            float[] b = momentum != 0 ? state(0, k) : null;
-            for (int i = 0; i < p.length; i++) {
-                float d = g[i];
-                if (weightDecay != 0) {
-                    d += weightDecay * p[i];
-                }
-                if (b != null) {
-                    float bi = first ? d : momentum * b[i] + keep * d;
-                    b[i] = bi;
-                    d = nesterov ? d + momentum * bi : bi;
-                }
-                p[i] -= lr * d;
-            }
+            OptimKernels.sgd(ps.get(k).data(), ps.get(k).grad(), momentum != 0 ? state(0, k) : null, lr, momentum, keep,
+                    nesterov, weightDecay, first);
         }
     }
 
