@@ -25,7 +25,7 @@ public final class Activations {
         }
     }
 
-    /** dx = dy where y > 0, else 0 (PyTorch's threshold_backward on the result). */
+    /** dx = 0 where y <= 0, else dy (PyTorch's threshold_backward on the result; NaN passes dy). */
     public static void reluBackward(float[] y, float[] dy, float[] dx, int from, int to) {
         if (Simd.ENABLED) {
             ActivationsVector.reluBackward(y, dy, dx, from, to);
@@ -43,7 +43,7 @@ public final class Activations {
         }
     }
 
-    /** dx = dy * y * (1 - y). */
+    /** dx = dy * (1 - y) * y (PyTorch's sigmoid_backward, same operation order). */
     public static void sigmoidBackward(float[] y, float[] dy, float[] dx, int from, int to) {
         if (Simd.ENABLED) {
             ActivationsVector.sigmoidBackward(y, dy, dx, from, to);
@@ -81,7 +81,7 @@ public final class Activations {
 
     public static void reluBackwardScalar(float[] y, float[] dy, float[] dx, int from, int to) {
         for (int i = from; i < to; i++) {
-            dx[i] = y[i] > 0f ? dy[i] : 0f;
+            dx[i] = y[i] <= 0f ? 0f : dy[i];
         }
     }
 
@@ -94,7 +94,7 @@ public final class Activations {
     public static void sigmoidBackwardScalar(float[] y, float[] dy, float[] dx, int from, int to) {
         for (int i = from; i < to; i++) {
             float s = y[i];
-            dx[i] = dy[i] * s * (1f - s);
+            dx[i] = dy[i] * (1f - s) * s;
         }
     }
 

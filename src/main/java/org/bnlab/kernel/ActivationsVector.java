@@ -44,8 +44,8 @@ final class ActivationsVector {
         int i = from;
         for (int end = from + S.loopBound(to - from); i < end; i += S.length()) {
             FloatVector g = FloatVector.fromArray(S, dy, i);
-            VectorMask<Float> pos = FloatVector.fromArray(S, y, i).compare(VectorOperators.GT, 0f);
-            FloatVector.zero(S).blend(g, pos).intoArray(dx, i);
+            VectorMask<Float> off = FloatVector.fromArray(S, y, i).compare(VectorOperators.LE, 0f);
+            g.blend(0f, off).intoArray(dx, i);
         }
         Activations.reluBackwardScalar(y, dy, dx, i, to);
     }
@@ -67,7 +67,7 @@ final class ActivationsVector {
         for (int end = from + S.loopBound(to - from); i < end; i += S.length()) {
             FloatVector s = FloatVector.fromArray(S, y, i);
             FloatVector g = FloatVector.fromArray(S, dy, i);
-            g.mul(s).mul(s.neg().add(1f)).intoArray(dx, i);
+            g.mul(s.neg().add(1f)).mul(s).intoArray(dx, i);
         }
         Activations.sigmoidBackwardScalar(y, dy, dx, i, to);
     }

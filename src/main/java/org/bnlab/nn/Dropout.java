@@ -43,7 +43,7 @@ public final class Dropout implements Module {
         }
         this.p = (float) p;
         this.seed = seed;
-        this.scale = (float) (1.0 / (1.0 - p));
+        this.scale = 1f / (float) (1.0 - p); // as torch: noise.div_(1 - p) in float
     }
 
     public double p() {

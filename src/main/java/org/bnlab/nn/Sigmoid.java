@@ -2,7 +2,7 @@ package org.bnlab.nn;
 
 import org.bnlab.kernel.Activations;
 
-/** torch.nn.Sigmoid: y = 1 / (1 + exp(-x)), exactly 0 or 1 in the saturated limits (no NaN for |x| up to float max). Backward: dx = dy * y * (1 - y). No parameters; {@code training} is ignored. */
+/** torch.nn.Sigmoid: y = 1 / (1 + exp(-x)), exactly 0 or 1 in the saturated limits (no NaN for |x| up to float max). Backward: dx = dy * (1 - y) * y. No parameters; {@code training} is ignored. */
 public final class Sigmoid extends ElementwiseActivation {
 
     @Override

@@ -28,7 +28,7 @@ class DropoutTest {
         long kept = 0;
         double sum = 0;
         for (float v : y) {
-            assertTrue(v == 0f || v == (float) (1 / (1 - p)), "value " + v);
+            assertTrue(v == 0f || v == 1f / (float) (1 - p), "value " + v);
             kept += v != 0f ? 1 : 0;
             sum += v;
         }
