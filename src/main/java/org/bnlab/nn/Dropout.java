@@ -19,7 +19,8 @@ public final class Dropout implements Module {
     private static final long GOLDEN = 0x9E3779B97F4A7C15L;
     private static final float TWO_POW_M24 = 1f / (1 << 24);
 
-    private final float p;
+    private final double p;
+    private final float pF; // compared with the 24-bit uniform
     private final long seed;
     private final float scale;
     private long calls;
@@ -41,7 +42,8 @@ public final class Dropout implements Module {
         if (!(p >= 0 && p < 1)) {
             throw new IllegalArgumentException("dropout probability has to be in [0, 1), got " + p);
         }
-        this.p = (float) p;
+        this.p = p;
+        this.pF = (float) p;
         this.seed = seed;
         this.scale = 1f / (float) (1.0 - p); // as torch: noise.div_(1 - p) in float
     }
@@ -124,7 +126,7 @@ public final class Dropout implements Module {
         long key = curKey;
         for (int i = from; i < to; i++) {
             float u = (mix(key + GOLDEN * (i + 1L)) >>> 40) * TWO_POW_M24;
-            float mi = u >= p ? scale : 0f;
+            float mi = u >= pF ? scale : 0f;
             m[i] = mi;
             y[i] = x[i] * mi;
         }
