@@ -26,7 +26,8 @@ import java.util.Set;
  * }</pre>
  *
  * <p>Determinism rule for metrics: every value must follow from the config and seeds alone, except
- * under keys ending in {@code _seconds} (see docs/REPORT.md). Metrics keep insertion order.
+ * under keys ending in {@code _seconds} (see docs/REPORT.md). Metrics keep insertion order; nested
+ * maps keep theirs if they have one (LinkedHashMap, SortedMap) and are sorted by key otherwise.
  */
 public final class ExperimentResult {
     private final String name;
@@ -108,9 +109,9 @@ public final class ExperimentResult {
             return this;
         }
 
-        /** All entries of {@code values}, in its iteration order. */
+        /** All entries of {@code values}, in its order (sorted by key if it has none, like Map.of's). */
         public Builder metrics(Map<String, ?> values) {
-            values.forEach(this::metric);
+            ((Map<?, ?>) MetricsJson.ordered(values)).forEach((k, v) -> metric((String) k, v));
             return this;
         }
 

@@ -12,15 +12,21 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
  * metrics.json: every number the report shows (each chart's series) plus each experiment's raw
  * metrics, its claims, and the provenance.
  *
  * <p>Non-finite numbers (a diverged run) are written as {@code null}, so the file is strict JSON.
+ * Maps keep their order if they have one (LinkedHashMap, SortedMap) and are sorted by key otherwise.
  * Determinism: everything outside {@code provenance} and outside keys ending in {@code _seconds}
  * follows from the Report alone; {@link #withoutRunDependent} drops exactly those parts, so two runs
  * of the same config and seeds compare equal after it.
@@ -67,9 +73,9 @@ public final class MetricsJson {
                 cn.put("verdict", cl.verdict().name());
                 cn.put("reason", cl.reason());
             }
-            en.set("metrics", MAPPER.valueToTree(e.metrics()));
+            en.set("metrics", MAPPER.valueToTree(ordered(new LinkedHashMap<>(e.metrics()))));
         }
-        root.set(PROVENANCE, MAPPER.valueToTree(report.provenance()));
+        root.set(PROVENANCE, MAPPER.valueToTree(ordered(new LinkedHashMap<>(report.provenance()))));
         return root;
     }
 
@@ -128,6 +134,29 @@ public final class MetricsJson {
         } else if (node instanceof ArrayNode) {
             node.forEach(MetricsJson::dropTimings);
         }
+    }
+
+    /**
+     * The value with every map in a run-independent order: LinkedHashMaps and sorted maps keep
+     * theirs; any other map (Map.of's order changes from one JVM to the next, HashMap's with its
+     * capacity) is sorted by key.
+     */
+    static Object ordered(Object value) {
+        if (value instanceof Map) {
+            Map<?, ?> m = (Map<?, ?>) value;
+            boolean keepOrder = m instanceof LinkedHashMap || m instanceof SortedMap;
+            Map<String, Object> out = keepOrder ? new LinkedHashMap<>() : new TreeMap<>();
+            m.forEach((k, v) -> out.put(String.valueOf(k), ordered(v)));
+            return out;
+        }
+        if (value instanceof Collection) {
+            List<Object> out = new ArrayList<>();
+            for (Object v : (Collection<?>) value) {
+                out.add(ordered(v));
+            }
+            return out;
+        }
+        return value;
     }
 
     private static ObjectNode chart(ExperimentResult e, Chart c) {

@@ -17,13 +17,16 @@ import java.util.Set;
  *
  * @param title       the report's title
  * @param experiments the results, in the order the report shows them
- * @param provenance  where the results came from, in insertion order
+ * @param provenance  where the results came from, in its order (sorted by key if it has none)
  */
+@SuppressWarnings("unchecked")
 public record Report(String title, List<ExperimentResult> experiments, Map<String, Object> provenance) {
     public Report {
         Texts.requireText(title, "report title");
         experiments = List.copyOf(experiments);
-        provenance = Collections.unmodifiableMap(new LinkedHashMap<>(Objects.requireNonNull(provenance, "provenance")));
+        // A map without an order of its own (Map.of, HashMap) is sorted, so the report's order is stable.
+        provenance = Collections.unmodifiableMap(new LinkedHashMap<>(
+                (Map<String, Object>) MetricsJson.ordered(Objects.requireNonNull(provenance, "provenance"))));
         Set<String> names = new HashSet<>();
         for (ExperimentResult e : experiments) {
             if (!names.add(e.name())) {

@@ -151,6 +151,31 @@ class ReportWriterTest {
     }
 
     @Test
+    void mapsWithoutAnOrderAreSortedAndOrderedMapsKeepTheirs() {
+        Map<String, Object> linked = new LinkedHashMap<>();
+        linked.put("zeta", 1);
+        linked.put("alpha", 2);
+        ExperimentResult e = ExperimentResult.builder("e", "t")
+                .metric("unordered", Map.of("c", 3, "a", 1, "b", 2, "e", 5, "d", 4))
+                .metric("linked", linked)
+                .metric("nested", List.of(Map.of("y", 1, "x", 2)))
+                .build();
+        JsonNode root = MetricsJson.tree(new Report("r", List.of(e), Map.of("z", 0, "a", 1, "m", 2)));
+        assertEquals(List.of("a", "m", "z"), keys(root.get(MetricsJson.PROVENANCE)));
+        JsonNode m = root.get("experiments").get(0).get("metrics");
+        assertEquals(List.of("a", "b", "c", "d", "e"), keys(m.get("unordered")));
+        assertEquals(List.of("zeta", "alpha"), keys(m.get("linked")));
+        assertEquals(List.of("x", "y"), keys(m.get("nested").get(0)));
+        assertEquals(List.of("unordered", "linked", "nested"), keys(m));
+    }
+
+    private static List<String> keys(JsonNode object) {
+        List<String> out = new java.util.ArrayList<>();
+        object.fieldNames().forEachRemaining(out::add);
+        return out;
+    }
+
+    @Test
     void badInputIsRejectedWhenBuilt() {
         double[] three = {1, 2, 3};
         assertThrows(IllegalArgumentException.class, () -> Series.of("s", three, new double[] {1, 2}));
