@@ -1,0 +1,19 @@
+package org.bnlab.lab.report;
+
+/** What a measurement says about a claim of the BN paper. */
+public enum Verdict {
+    SUPPORTED("supported"),
+    NOT_SUPPORTED("not supported"),
+    MIXED("mixed");
+
+    private final String label;
+
+    Verdict(String label) {
+        this.label = label;
+    }
+
+    /** The lower-case text shown on the report's badge. */
+    public String label() {
+        return label;
+    }
+}
