@@ -1,0 +1,161 @@
+package org.bnlab.kernel;
+
+/**
+ * Single-precision matrix products on row-major, contiguous {@code float[]} matrices:
+ * <pre>
+ *   mm  : C(M,N) (+)= A(M,K) · B(K,N)
+ *   mmT : C(M,N) (+)= A(M,K) · B(N,K)ᵀ
+ *   mTm : C(M,N) (+)= A(K,M)ᵀ · B(K,N)
+ * </pre>
+ * Each matrix is given as (array, offset); its leading dimension is its number of columns. With
+ * {@code accumulate} the product is added to C, otherwise C is overwritten.
+ *
+ * <p>Every element is computed the same way on every path, so the scalar reference, the SIMD kernel
+ * and any thread count give bit-identical results: {@code s = accumulate ? C(i,j) : 0;
+ * for p in 0..K-1: s = fma(A(i,p), B(p,j), s); C(i,j) = s}. One chain per element, never split
+ * across threads, never reassociated (like BLAS with beta = 1, C is the chain's start, not added last).
+ *
+ * <p>The SIMD path ({@link GemmSimd}, a register-blocked micro-kernel over packed B panels) is chosen
+ * once by {@link Simd#ENABLED}; {@link GemmScalar} is the specification. Products of fewer than
+ * {@link #PARALLEL_MIN_MACS} multiply-adds run on the caller's thread; larger ones are split over
+ * blocks of C rows with {@link Parallel#forRange}. Steady-state calls allocate nothing: each calling
+ * thread owns a workspace (packing buffer and a pre-built task) that grows on first use.
+ * See docs/GEMM.md for the measurements behind the design.
+ */
+public final class Gemm {
+
+    /** Below this many multiply-adds (M*N*K) a product runs serially: a fork costs a few microseconds. */
+    public static final long PARALLEL_MIN_MACS = 1L << 20;
+
+    private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
+
+    private Gemm() {}
+
+    /** C(M,N) (+)= A(M,K) · B(K,N). */
+    public static void mm(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff,
+                          int m, int n, int k, boolean accumulate) {
+        check(c, cOff, a, aOff, b, bOff, m, n, k);
+        run(c, cOff, a, aOff, k, 1, b, bOff, n, 1, m, n, k, accumulate, Simd.ENABLED);
+    }
+
+    /** C(M,N) (+)= A(M,K) · B(N,K)ᵀ. */
+    public static void mmT(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff,
+                           int m, int n, int k, boolean accumulate) {
+        check(c, cOff, a, aOff, b, bOff, m, n, k);
+        run(c, cOff, a, aOff, k, 1, b, bOff, 1, k, m, n, k, accumulate, Simd.ENABLED);
+    }
+
+    /** C(M,N) (+)= A(K,M)ᵀ · B(K,N). */
+    public static void mTm(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff,
+                           int m, int n, int k, boolean accumulate) {
+        check(c, cOff, a, aOff, b, bOff, m, n, k);
+        run(c, cOff, a, aOff, 1, m, b, bOff, n, 1, m, n, k, accumulate, Simd.ENABLED);
+    }
+
+    /**
+     * The general form behind the three products: A(i,p) = a[aOff + i*ars + p*acs],
+     * B(p,j) = b[bOff + p*brs + j*bcs], C(i,j) = c[cOff + i*n + j]. {@code simd} selects the
+     * implementation (package-private so the tests can compare both).
+     */
+    static void run(float[] c, int cOff, float[] a, int aOff, int ars, int acs, float[] b, int bOff, int brs, int bcs,
+                    int m, int n, int k, boolean accumulate, boolean simd) {
+        if (m == 0 || n == 0) {
+            return;
+        }
+        Workspace ws = WORKSPACE.get();
+        ws.set(c, cOff, a, aOff, ars, acs, b, bOff, brs, bcs, m, n, k, accumulate, simd);
+        if (simd) {
+            ws.pack = GemmSimd.pack(ws.pack, b, bOff, brs, bcs, n, k);
+        }
+        long macs = (long) m * n * k;
+        int blocks = (m + ws.rowBlock() - 1) / ws.rowBlock();
+        if (macs < PARALLEL_MIN_MACS || Parallel.threads() == 1 || blocks < 2) {
+            ws.run(0, blocks);
+        } else {
+            // grain: enough row blocks that each part has at least PARALLEL_MIN_MACS / 2 of work
+            long perBlock = Math.max(1, macs / blocks);
+            int grain = (int) Math.max(1, (PARALLEL_MIN_MACS / 2) / perBlock);
+            Parallel.forRange(blocks, grain, ws);
+        }
+        ws.clear();
+    }
+
+    private static void check(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff, int m, int n, int k) {
+        if (m < 0 || n < 0 || k < 0) {
+            throw new IllegalArgumentException("Gemm: negative size m=" + m + " n=" + n + " k=" + k);
+        }
+        checkRange("C", c, cOff, (long) m * n);
+        checkRange("A", a, aOff, (long) m * k);
+        checkRange("B", b, bOff, (long) k * n);
+    }
+
+    private static void checkRange(String name, float[] x, int off, long len) {
+        if (off < 0 || off + len > x.length) {
+            throw new IllegalArgumentException("Gemm: " + name + " needs " + len + " floats from offset " + off
+                    + " but its array has " + x.length);
+        }
+    }
+
+    /** Per-thread arguments, packing buffer and the task handed to {@link Parallel#forRange}. */
+    private static final class Workspace implements Parallel.RangeTask {
+        float[] pack = new float[0];
+        private float[] c;
+        private float[] a;
+        private float[] b;
+        private int cOff;
+        private int aOff;
+        private int ars;
+        private int acs;
+        private int bOff;
+        private int brs;
+        private int bcs;
+        private int m;
+        private int n;
+        private int k;
+        private boolean accumulate;
+        private boolean simd;
+
+        void set(float[] c, int cOff, float[] a, int aOff, int ars, int acs, float[] b, int bOff, int brs, int bcs,
+                 int m, int n, int k, boolean accumulate, boolean simd) {
+            this.c = c;
+            this.cOff = cOff;
+            this.a = a;
+            this.aOff = aOff;
+            this.ars = ars;
+            this.acs = acs;
+            this.b = b;
+            this.bOff = bOff;
+            this.brs = brs;
+            this.bcs = bcs;
+            this.m = m;
+            this.n = n;
+            this.k = k;
+            this.accumulate = accumulate;
+            this.simd = simd;
+        }
+
+        /** Drops the references to the caller's arrays. */
+        void clear() {
+            c = null;
+            a = null;
+            b = null;
+        }
+
+        int rowBlock() {
+            return simd ? GemmSimd.MR : GemmScalar.ROW_BLOCK;
+        }
+
+        /** Computes the C rows of row blocks [from, to). */
+        @Override
+        public void run(int from, int to) {
+            int rb = rowBlock();
+            int i0 = from * rb;
+            int i1 = Math.min(m, to * rb);
+            if (simd) {
+                GemmSimd.rows(c, cOff, a, aOff, ars, acs, pack, n, k, i0, i1, accumulate);
+            } else {
+                GemmScalar.rows(c, cOff, a, aOff, ars, acs, b, bOff, brs, bcs, n, k, i0, i1, accumulate);
+            }
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package org.bnlab.nn;
+
+import org.bnlab.tensor.Tensor;
+
+/**
+ * [N, C, H, W] (any rank >= 2) -> [N, C*H*W], as PyTorch's {@code nn.Flatten()}. Like PyTorch's it
+ * returns a view: the output shares the input's data (and backward's result shares dy's), no copy.
+ */
+public final class Flatten implements Module {
+    private int[] inShape;
+
+    @Override
+    public Tensor forwardBuffered(Tensor x, boolean training) {
+        if (x.dim() < 2) {
+            throw new IllegalArgumentException(this + ": expected input [N, ...] of rank >= 2, got " + Init.shape(x));
+        }
+        inShape = x.shape();
+        return x.reshape(inShape[0], rest());
+    }
+
+    @Override
+    public Tensor backwardBuffered(Tensor dy) {
+        if (inShape == null) {
+            throw new IllegalArgumentException(this + ": backward called before forward");
+        }
+        int rest = rest();
+        if (!dy.sameShape(inShape[0], rest)) {
+            throw new IllegalArgumentException(this + ": gradOutput has shape " + Init.shape(dy)
+                    + " but the last forward produced [" + inShape[0] + ", " + rest + "]");
+        }
+        return dy.reshape(inShape);
+    }
+
+    /** Product of the input's dimensions after the first. */
+    private int rest() {
+        int r = 1;
+        for (int i = 1; i < inShape.length; i++) {
+            r *= inShape[i];
+        }
+        return r;
+    }
+
+    @Override
+    public String toString() {
+        return "Flatten()";
+    }
+}

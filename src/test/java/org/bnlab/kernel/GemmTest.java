@@ -1,0 +1,113 @@
+package org.bnlab.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class GemmTest {
+    private static final int[] SIZES = {1, 3, 7, 17, 33, 100, 129};
+
+    private static float[] rand(SplittableRandom r, int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) (r.nextDouble() * 2 - 1);
+        }
+        return x;
+    }
+
+    /** op 0: A·B, 1: A·Bᵀ, 2: Aᵀ·B, through the general form with the given implementation. */
+    private static void run(int op, float[] c, float[] a, float[] b, int m, int n, int k, boolean acc, boolean simd) {
+        switch (op) {
+            case 0 -> Gemm.run(c, 1, a, 2, k, 1, b, 3, n, 1, m, n, k, acc, simd);
+            case 1 -> Gemm.run(c, 1, a, 2, k, 1, b, 3, 1, k, m, n, k, acc, simd);
+            default -> Gemm.run(c, 1, a, 2, 1, m, b, 3, n, 1, m, n, k, acc, simd);
+        }
+    }
+
+    @Test
+    void simdEqualsScalarBitForBitOnOddSizes() {
+        if (!Simd.ENABLED) {
+            return;
+        }
+        SplittableRandom r = new SplittableRandom(7);
+        for (int op = 0; op < 3; op++) {
+            for (int m : SIZES) {
+                for (int n : SIZES) {
+                    for (int k : new int[] {1, 7, 33, 300}) {
+                        float[] a = rand(r, m * k + 2);
+                        float[] b = rand(r, k * n + 3);
+                        for (boolean acc : new boolean[] {false, true}) {
+                            float[] c0 = rand(r, m * n + 1);
+                            float[] c1 = c0.clone();
+                            run(op, c0, a, b, m, n, k, acc, false);
+                            run(op, c1, a, b, m, n, k, acc, true);
+                            assertArrayEquals(c0, c1, "op " + op + " m=" + m + " n=" + n + " k=" + k + " acc=" + acc);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void publicProductsMatchDoubleReference() {
+        SplittableRandom r = new SplittableRandom(3);
+        int m = 17, n = 33, k = 100;
+        float[] a = rand(r, m * k);
+        float[] b = rand(r, k * n);
+        float[] bt = new float[n * k];
+        float[] at = new float[k * m];
+        for (int p = 0; p < k; p++) {
+            for (int j = 0; j < n; j++) {
+                bt[j * k + p] = b[p * n + j];
+            }
+            for (int i = 0; i < m; i++) {
+                at[p * m + i] = a[i * k + p];
+            }
+        }
+        float[] c1 = new float[m * n];
+        float[] c2 = new float[m * n];
+        float[] c3 = new float[m * n];
+        java.util.Arrays.fill(c3, 1f);
+        Gemm.mm(c1, 0, a, 0, b, 0, m, n, k, false);
+        Gemm.mmT(c2, 0, a, 0, bt, 0, m, n, k, false);
+        Gemm.mTm(c3, 0, at, 0, b, 0, m, n, k, true);
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double s = 0;
+                for (int p = 0; p < k; p++) {
+                    s += (double) a[i * k + p] * b[p * n + j];
+                }
+                assertEquals(s, c1[i * n + j], 1e-4);
+                assertEquals(s, c2[i * n + j], 1e-4);
+                assertEquals(s + 1, c3[i * n + j], 1e-4);
+            }
+        }
+    }
+
+    @Test
+    void oneAndTwoThreadsAreBitIdentical() {
+        SplittableRandom r = new SplittableRandom(11);
+        int m = 131, n = 97, k = 301; // above the parallel threshold
+        assertTrue((long) m * n * k >= Gemm.PARALLEL_MIN_MACS);
+        float[] a = rand(r, m * k + 2);
+        float[] b = rand(r, k * n + 3);
+        int saved = Parallel.threads();
+        try {
+            for (int op = 0; op < 3; op++) {
+                float[] c1 = rand(r, m * n + 1);
+                float[] c2 = c1.clone();
+                Parallel.setThreads(1);
+                run(op, c1, a, b, m, n, k, true, Simd.ENABLED);
+                Parallel.setThreads(2);
+                run(op, c2, a, b, m, n, k, true, Simd.ENABLED);
+                assertArrayEquals(c1, c2, "op " + op);
+            }
+        } finally {
+            Parallel.setThreads(saved);
+        }
+    }
+}
