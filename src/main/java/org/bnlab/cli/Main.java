@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** Entry point of {@code ./bnlab}: one subcommand per job. */
 @Command(name = "bnlab", mixinStandardHelpOptions = true, version = "bnlab 0.1.0",
         description = "Batch Normalization for the JVM: train networks, run the paper's experiments, benchmark.",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {TrainCommand.class, EvalCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
@@ -19,8 +19,15 @@ public final class Main implements Runnable {
     /** Runs the CLI and returns the exit code: 0 ok, 1 failure, 2 bad arguments. */
     public static int run(String... args) {
         CommandLine cli = new CommandLine(new Main());
+        // A bad value (IllegalArgumentException) is the user's to fix: message, usage, exit 2.
+        // A failure while running (missing or corrupt file, divergence) is exit 1 with its message.
         cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            if (ex instanceof IllegalArgumentException || ex instanceof java.io.IOException
+            if (ex instanceof IllegalArgumentException) {
+                cmd.getErr().println("bnlab: " + ex.getMessage());
+                cmd.usage(cmd.getErr());
+                return 2;
+            }
+            if (ex instanceof java.io.IOException || ex instanceof java.io.UncheckedIOException
                     || ex instanceof IllegalStateException) {
                 cmd.getErr().println("bnlab: " + ex.getMessage());
                 return 1;

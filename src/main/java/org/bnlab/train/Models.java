@@ -1,0 +1,112 @@
+package org.bnlab.train;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.bnlab.nn.Conv2d;
+import org.bnlab.nn.Dropout;
+import org.bnlab.nn.Flatten;
+import org.bnlab.nn.Linear;
+import org.bnlab.nn.MaxPool2d;
+import org.bnlab.nn.Module;
+import org.bnlab.nn.ReLU;
+import org.bnlab.nn.Sequential;
+import org.bnlab.nn.Sigmoid;
+import org.bnlab.nn.Tanh;
+import org.bnlab.nn.init.Init;
+import org.bnlab.nn.norm.BatchNorm;
+
+/** Builds the networks a {@link ModelSpec} describes, as an nn.Sequential with PyTorch's layer indices. */
+public final class Models {
+    private Models() {}
+
+    public static Sequential build(ModelSpec spec, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        List<Module> layers = new ArrayList<>();
+        if (spec.kind().equals("mlp")) {
+            int in = spec.features();
+            for (int h : spec.hidden()) {
+                addHidden(layers, spec, linear(spec, in, h, !spec.batchNorm(), rng), h, rng);
+                in = h;
+            }
+            layers.add(linear(spec, in, spec.classes(), true, rng));
+        } else {
+            // conv3x3-32-BN-ReLU-maxpool, conv3x3-64-BN-ReLU-maxpool, Linear-128-BN-ReLU, Linear-classes
+            int c = spec.channels();
+            int h = spec.height();
+            int w = spec.width();
+            for (int out : new int[] {32, 64}) {
+                layers.add(conv(spec, c, out, rng));
+                if (spec.batchNorm()) {
+                    layers.add(BatchNorm.builder(out).build());
+                }
+                layers.add(activation(spec));
+                layers.add(new MaxPool2d(2, 2));
+                c = out;
+                h /= 2;
+                w /= 2;
+            }
+            layers.add(new Flatten());
+            addHidden(layers, spec, linear(spec, c * h * w, 128, !spec.batchNorm(), rng), 128, rng);
+            layers.add(linear(spec, 128, spec.classes(), true, rng));
+        }
+        return new Sequential(layers.toArray(new Module[0]));
+    }
+
+    private static void addHidden(List<Module> layers, ModelSpec spec, Module linear, int width, SplittableRandom rng) {
+        layers.add(linear);
+        if (spec.batchNorm()) {
+            layers.add(BatchNorm.builder(width).build());
+        }
+        layers.add(activation(spec));
+        if (spec.dropout() > 0) {
+            layers.add(new Dropout(spec.dropout(), rng.nextLong()));
+        }
+    }
+
+    private static Module activation(ModelSpec spec) {
+        switch (spec.activation()) {
+            case "sigmoid":
+                return new Sigmoid();
+            case "tanh":
+                return new Tanh();
+            default:
+                return new ReLU();
+        }
+    }
+
+    private static Linear linear(ModelSpec spec, int in, int out, boolean bias, SplittableRandom rng) {
+        Linear l = new Linear(in, out, bias, rng.nextLong());
+        initialize(spec, l.weight(), l.bias(), in, out, rng);
+        return l;
+    }
+
+    private static Conv2d conv(ModelSpec spec, int in, int out, SplittableRandom rng) {
+        Conv2d c = new Conv2d(in, out, 3, 1, 1, !spec.batchNorm(), rng.nextLong());
+        initialize(spec, c.weight(), c.bias(), in * 9, out * 9, rng);
+        return c;
+    }
+
+    /** Re-initializes weight (and zeroes bias) unless the PyTorch default is asked for. */
+    private static void initialize(ModelSpec spec, org.bnlab.nn.Parameter weight, org.bnlab.nn.Parameter bias,
+                                   int fanIn, int fanOut, SplittableRandom rng) {
+        Init.Nonlinearity nl = spec.activation().equals("relu") ? Init.Nonlinearity.RELU
+                : spec.activation().equals("tanh") ? Init.Nonlinearity.TANH : Init.Nonlinearity.SIGMOID;
+        switch (spec.init()) {
+            case "normal":
+                Init.normal(weight, spec.initStd(), rng);
+                break;
+            case "xavier":
+                Init.xavierUniform(weight, fanIn, fanOut, Init.calculateGain(nl), rng);
+                break;
+            case "kaiming":
+                Init.kaimingNormal(weight, fanIn, fanOut, Init.FanMode.FAN_IN, Init.Nonlinearity.RELU, 0, rng);
+                break;
+            default:
+                return;
+        }
+        if (bias != null) {
+            java.util.Arrays.fill(bias.data(), 0f);
+        }
+    }
+}
