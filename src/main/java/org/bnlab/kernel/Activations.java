@@ -87,27 +87,27 @@ public final class Activations {
 
     public static void sigmoidForwardScalar(float[] x, float[] y, int from, int to) {
         for (int i = from; i < to; i++) {
-            y[i] = (float) (1.0 / (1.0 + Math.exp(-(double) x[i])));
+            y[i] = Subnormals.flush((float) (1.0 / (1.0 + Math.exp(-(double) x[i]))));
         }
     }
 
     public static void sigmoidBackwardScalar(float[] y, float[] dy, float[] dx, int from, int to) {
         for (int i = from; i < to; i++) {
             float s = y[i];
-            dx[i] = dy[i] * (1f - s) * s;
+            dx[i] = Subnormals.flush(dy[i] * (1f - s) * s);
         }
     }
 
     public static void tanhForwardScalar(float[] x, float[] y, int from, int to) {
         for (int i = from; i < to; i++) {
-            y[i] = (float) Math.tanh(x[i]);
+            y[i] = Subnormals.flush((float) Math.tanh(x[i]));
         }
     }
 
     public static void tanhBackwardScalar(float[] y, float[] dy, float[] dx, int from, int to) {
         for (int i = from; i < to; i++) {
             float t = y[i];
-            dx[i] = dy[i] * (1f - t * t);
+            dx[i] = Subnormals.flush(dy[i] * (1f - t * t));
         }
     }
 }

@@ -57,7 +57,7 @@ final class ActivationsVector {
             FloatVector v = FloatVector.fromArray(S, x, i);
             // e = exp(-|x|) <= 1 never overflows: sigmoid(|x|) = 1/(1+e), sigmoid(-|x|) = e/(1+e)
             FloatVector e = VectorMath.exp(v.abs().neg());
-            one.blend(e, v.compare(VectorOperators.LT, 0f)).div(e.add(1f)).intoArray(y, i);
+            Subnormals.flush(one.blend(e, v.compare(VectorOperators.LT, 0f)).div(e.add(1f))).intoArray(y, i);
         }
         Activations.sigmoidForwardScalar(x, y, i, to);
     }
@@ -67,7 +67,7 @@ final class ActivationsVector {
         for (int end = from + S.loopBound(to - from); i < end; i += S.length()) {
             FloatVector s = FloatVector.fromArray(S, y, i);
             FloatVector g = FloatVector.fromArray(S, dy, i);
-            g.mul(s.neg().add(1f)).mul(s).intoArray(dx, i);
+            Subnormals.flush(g.mul(s.neg().add(1f)).mul(s)).intoArray(dx, i);
         }
         Activations.sigmoidBackwardScalar(y, dy, dx, i, to);
     }
@@ -91,7 +91,7 @@ final class ActivationsVector {
             p = p.fma(x2, V_T5);
             p = p.fma(x2, V_T3);
             FloatVector small = p.mul(x2).fma(v, v) /* x + x^3 P */;
-            big.blend(small, a.compare(VectorOperators.LT, TANH_SMALL)).intoArray(y, i);
+            Subnormals.flush(big.blend(small, a.compare(VectorOperators.LT, TANH_SMALL))).intoArray(y, i);
         }
         Activations.tanhForwardScalar(x, y, i, to);
     }
@@ -101,7 +101,7 @@ final class ActivationsVector {
         for (int end = from + S.loopBound(to - from); i < end; i += S.length()) {
             FloatVector t = FloatVector.fromArray(S, y, i);
             FloatVector g = FloatVector.fromArray(S, dy, i);
-            g.mul(t.mul(t).neg().add(1f)).intoArray(dx, i); // same rounding as the scalar 1 - t*t
+            Subnormals.flush(g.mul(t.mul(t).neg().add(1f))).intoArray(dx, i); // same rounding as the scalar 1 - t*t
         }
         Activations.tanhBackwardScalar(y, dy, dx, i, to);
     }

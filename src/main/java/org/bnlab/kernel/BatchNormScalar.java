@@ -47,7 +47,7 @@ final class BatchNormScalar implements BatchNormKernel {
                 int base = (i * C + c) * s;
                 for (int j = 0; j < s; j++) {
                     // y = (x - mean) * alpha + beta
-                    y[base + j] = (float) ((x[base + j] - mu) * al + be);
+                    y[base + j] = Subnormals.flush((float) ((x[base + j] - mu) * al + be));
                 }
             }
         }
@@ -85,7 +85,7 @@ final class BatchNormScalar implements BatchNormKernel {
                 int base = (i * C + c) * s;
                 for (int j = 0; j < s; j++) {
                     // dx = a * (dy - mean(dy) - (x - mean) * k)
-                    dx[base + j] = (float) (ac * (dy[base + j] - md - (x[base + j] - mu) * kc));
+                    dx[base + j] = Subnormals.flush((float) (ac * (dy[base + j] - md - (x[base + j] - mu) * kc)));
                 }
             }
         }
@@ -98,7 +98,7 @@ final class BatchNormScalar implements BatchNormKernel {
             for (int i = 0; i < n; i++) {
                 int base = (i * C + c) * s;
                 for (int j = 0; j < s; j++) {
-                    dx[base + j] = dy[base + j] * ac;
+                    dx[base + j] = Subnormals.flush(dy[base + j] * ac);
                 }
             }
         }

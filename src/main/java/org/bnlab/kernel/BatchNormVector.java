@@ -3,7 +3,6 @@ package org.bnlab.kernel;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -26,17 +25,10 @@ final class BatchNormVector implements BatchNormKernel {
     private static final int L = F.length();
     private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
     private static final int DL = D.length();
-    /** Float species with as many lanes as D, for widening loads. */
-    private static final VectorSpecies<Float> FD =
-            VectorSpecies.of(float.class, VectorShape.forBitSize(D.vectorBitSize() / 2));
     /** Elements summed in float lanes before the partial sums are added into a double. */
     private static final int FLUSH = 1024;
 
     private final BatchNormScalar reference = new BatchNormScalar();
-
-    private static DoubleVector widen(float[] a, int off) {
-        return (DoubleVector) FloatVector.fromArray(FD, a, off).convertShape(VectorOperators.F2D, D, 0);
-    }
 
     // ---------------------------------------------------------------- statistics
 
@@ -131,34 +123,48 @@ final class BatchNormVector implements BatchNormKernel {
         return sum;
     }
 
-    /** Dense [n, C]: DL channels per vector, double lanes, same two passes. */
+    /**
+     * Dense [n, C]: L channels per float vector, widened to two double vectors (lanes 0..L/2-1 and
+     * L/2..L-1), same two passes. Only the preferred float species is ever loaded: on JDK 17, a second
+     * float species in the program made C2 give up the load intrinsic in unrelated kernels (GEMM ran
+     * 30x slower after a BN layer had run), so widening goes through convertShape.
+     */
     private void statsDense(float[] x, int n, int C, int c0, int c1, double[] mean, double[] var) {
         double m = n;
         int c = c0;
-        for (; c + DL <= c1; c += DL) {
-            DoubleVector k1 = widen(x, c);
+        for (; c + L <= c1; c += L) {
+            FloatVector first = FloatVector.fromArray(F, x, c);
+            DoubleVector k1 = lo(first);
+            DoubleVector k1h = hi(first);
             DoubleVector a = DoubleVector.zero(D);
-            DoubleVector b = DoubleVector.zero(D);
-            int i = 0;
-            for (; i + 1 < n; i += 2) {
-                a = a.add(widen(x, i * C + c).sub(k1));
-                b = b.add(widen(x, (i + 1) * C + c).sub(k1));
+            DoubleVector ah = DoubleVector.zero(D);
+            for (int i = 0; i < n; i++) {
+                FloatVector v = FloatVector.fromArray(F, x, i * C + c);
+                a = a.add(lo(v).sub(k1));
+                ah = ah.add(hi(v).sub(k1h));
             }
-            if (i < n) {
-                a = a.add(widen(x, i * C + c).sub(k1));
-            }
-            DoubleVector approx = a.add(b).div(m).add(k1);
+            DoubleVector approx = a.div(m).add(k1);
+            DoubleVector approxh = ah.div(m).add(k1h);
             DoubleVector s1 = DoubleVector.zero(D);
             DoubleVector s2 = DoubleVector.zero(D);
-            for (i = 0; i < n; i++) {
-                DoubleVector e = widen(x, i * C + c).sub(approx);
+            DoubleVector s1h = DoubleVector.zero(D);
+            DoubleVector s2h = DoubleVector.zero(D);
+            for (int i = 0; i < n; i++) {
+                FloatVector v = FloatVector.fromArray(F, x, i * C + c);
+                DoubleVector e = lo(v).sub(approx);
+                DoubleVector eh = hi(v).sub(approxh);
                 s1 = s1.add(e);
                 s2 = e.fma(e, s2);
+                s1h = s1h.add(eh);
+                s2h = eh.fma(eh, s2h);
             }
             DoubleVector mu = s1.div(m);
+            DoubleVector muh = s1h.div(m);
             approx.add(mu).intoArray(mean, c);
+            approxh.add(muh).intoArray(mean, c + DL);
             s2.div(m).sub(mu.mul(mu)).max(0.0).intoArray(var, c);
-            for (int t = c; t < c + DL; t++) {
+            s2h.div(m).sub(muh.mul(muh)).max(0.0).intoArray(var, c + DL);
+            for (int t = c; t < c + L; t++) {
                 if (!Double.isFinite(mean[t]) || !Double.isFinite(var[t])) {
                     mean[t] = Double.NaN;
                     var[t] = Double.NaN;
@@ -168,6 +174,16 @@ final class BatchNormVector implements BatchNormKernel {
         if (c < c1) {
             reference.stats(x, n, C, 1, c, c1, mean, var);
         }
+    }
+
+    /** Lanes 0..L/2-1 of v as doubles. */
+    private static DoubleVector lo(FloatVector v) {
+        return (DoubleVector) v.convertShape(VectorOperators.F2D, D, 0);
+    }
+
+    /** Lanes L/2..L-1 of v as doubles. */
+    private static DoubleVector hi(FloatVector v) {
+        return (DoubleVector) v.convertShape(VectorOperators.F2D, D, 1);
     }
 
     // ---------------------------------------------------------------- normalize
@@ -193,14 +209,14 @@ final class BatchNormVector implements BatchNormKernel {
                 int j = 0;
                 // y = ((x - hi) - lo) * alpha + beta: one FMA after an exact subtraction
                 for (; j + 2 * L <= s; j += 2 * L) {
-                    FloatVector.fromArray(F, x, base + j).sub(hv).sub(lv).fma(av, bv).intoArray(y, base + j);
-                    FloatVector.fromArray(F, x, base + j + L).sub(hv).sub(lv).fma(av, bv).intoArray(y, base + j + L);
+                    Subnormals.flush(FloatVector.fromArray(F, x, base + j).sub(hv).sub(lv).fma(av, bv)).intoArray(y, base + j);
+                    Subnormals.flush(FloatVector.fromArray(F, x, base + j + L).sub(hv).sub(lv).fma(av, bv)).intoArray(y, base + j + L);
                 }
                 for (; j + L <= s; j += L) {
-                    FloatVector.fromArray(F, x, base + j).sub(hv).sub(lv).fma(av, bv).intoArray(y, base + j);
+                    Subnormals.flush(FloatVector.fromArray(F, x, base + j).sub(hv).sub(lv).fma(av, bv)).intoArray(y, base + j);
                 }
                 for (; j < s; j++) {
-                    y[base + j] = Math.fma((x[base + j] - hi) - lo, al, be);
+                    y[base + j] = Subnormals.flush(Math.fma((x[base + j] - hi) - lo, al, be));
                 }
             }
         }
@@ -212,14 +228,14 @@ final class BatchNormVector implements BatchNormKernel {
             int row = i * C;
             int c = c0;
             for (; c + L <= c1; c += L) {
-                FloatVector.fromArray(F, x, row + c)
+                Subnormals.flush(FloatVector.fromArray(F, x, row + c)
                         .sub(FloatVector.fromArray(F, meanHi, c))
                         .sub(FloatVector.fromArray(F, meanLo, c))
-                        .fma(FloatVector.fromArray(F, alpha, c), FloatVector.fromArray(F, beta, c))
+                        .fma(FloatVector.fromArray(F, alpha, c), FloatVector.fromArray(F, beta, c)))
                         .intoArray(y, row + c);
             }
             for (; c < c1; c++) {
-                y[row + c] = Math.fma((x[row + c] - meanHi[c]) - meanLo[c], alpha[c], beta[c]);
+                y[row + c] = Subnormals.flush(Math.fma((x[row + c] - meanHi[c]) - meanLo[c], alpha[c], beta[c]));
             }
         }
     }
@@ -286,17 +302,29 @@ final class BatchNormVector implements BatchNormKernel {
     private void backwardSumsDense(float[] x, float[] dy, int n, int C, int c0, int c1,
                                    float[] meanHi, float[] meanLo, double[] sumDy, double[] sumDyXmu) {
         int c = c0;
-        for (; c + DL <= c1; c += DL) {
-            DoubleVector mu = widen(meanHi, c).add(widen(meanLo, c));
+        for (; c + L <= c1; c += L) {
+            FloatVector mh = FloatVector.fromArray(F, meanHi, c);
+            FloatVector ml = FloatVector.fromArray(F, meanLo, c);
+            DoubleVector mu = lo(mh).add(lo(ml));
+            DoubleVector muh = hi(mh).add(hi(ml));
             DoubleVector sd = DoubleVector.zero(D);
             DoubleVector sdx = DoubleVector.zero(D);
+            DoubleVector sdh = DoubleVector.zero(D);
+            DoubleVector sdxh = DoubleVector.zero(D);
             for (int i = 0; i < n; i++) {
-                DoubleVector g = widen(dy, i * C + c);
-                sd = sd.add(g);
-                sdx = widen(x, i * C + c).sub(mu).fma(g, sdx);
+                FloatVector g = FloatVector.fromArray(F, dy, i * C + c);
+                FloatVector v = FloatVector.fromArray(F, x, i * C + c);
+                DoubleVector gl = lo(g);
+                DoubleVector gh = hi(g);
+                sd = sd.add(gl);
+                sdh = sdh.add(gh);
+                sdx = lo(v).sub(mu).fma(gl, sdx);
+                sdxh = hi(v).sub(muh).fma(gh, sdxh);
             }
             sd.intoArray(sumDy, c);
+            sdh.intoArray(sumDy, c + DL);
             sdx.intoArray(sumDyXmu, c);
+            sdxh.intoArray(sumDyXmu, c + DL);
         }
         if (c < c1) {
             reference.backwardSums(x, dy, n, C, 1, c, c1, meanHi, meanLo, sumDy, sumDyXmu);
@@ -314,12 +342,12 @@ final class BatchNormVector implements BatchNormKernel {
                     FloatVector xm = FloatVector.fromArray(F, x, row + c)
                             .sub(FloatVector.fromArray(F, meanHi, c)).sub(FloatVector.fromArray(F, meanLo, c));
                     FloatVector t = FloatVector.fromArray(F, dy, row + c).sub(FloatVector.fromArray(F, meanDy, c));
-                    xm.fma(FloatVector.fromArray(F, k, c).neg(), t)
-                            .mul(FloatVector.fromArray(F, a, c)).intoArray(dx, row + c);
+                    Subnormals.flush(xm.fma(FloatVector.fromArray(F, k, c).neg(), t)
+                            .mul(FloatVector.fromArray(F, a, c))).intoArray(dx, row + c);
                 }
                 for (; c < c1; c++) {
                     float xm = (x[row + c] - meanHi[c]) - meanLo[c];
-                    dx[row + c] = Math.fma(xm, -k[c], dy[row + c] - meanDy[c]) * a[c];
+                    dx[row + c] = Subnormals.flush(Math.fma(xm, -k[c], dy[row + c] - meanDy[c]) * a[c]);
                 }
             }
             return;
@@ -342,11 +370,11 @@ final class BatchNormVector implements BatchNormKernel {
                 for (; j + L <= s; j += L) {
                     FloatVector xm = FloatVector.fromArray(F, x, base + j).sub(hv).sub(lv);
                     FloatVector t = FloatVector.fromArray(F, dy, base + j).sub(mv);
-                    xm.fma(kv, t).mul(av).intoArray(dx, base + j);
+                    Subnormals.flush(xm.fma(kv, t).mul(av)).intoArray(dx, base + j);
                 }
                 for (; j < s; j++) {
                     float xm = (x[base + j] - hi) - lo;
-                    dx[base + j] = Math.fma(xm, nk, dy[base + j] - md) * ac;
+                    dx[base + j] = Subnormals.flush(Math.fma(xm, nk, dy[base + j] - md) * ac);
                 }
             }
         }
@@ -359,10 +387,10 @@ final class BatchNormVector implements BatchNormKernel {
                 int row = i * C;
                 int c = c0;
                 for (; c + L <= c1; c += L) {
-                    FloatVector.fromArray(F, dy, row + c).mul(FloatVector.fromArray(F, a, c)).intoArray(dx, row + c);
+                    Subnormals.flush(FloatVector.fromArray(F, dy, row + c).mul(FloatVector.fromArray(F, a, c))).intoArray(dx, row + c);
                 }
                 for (; c < c1; c++) {
-                    dx[row + c] = dy[row + c] * a[c];
+                    dx[row + c] = Subnormals.flush(dy[row + c] * a[c]);
                 }
             }
             return;
@@ -374,10 +402,10 @@ final class BatchNormVector implements BatchNormKernel {
                 int base = (i * C + c) * s;
                 int j = 0;
                 for (; j + L <= s; j += L) {
-                    FloatVector.fromArray(F, dy, base + j).mul(av).intoArray(dx, base + j);
+                    Subnormals.flush(FloatVector.fromArray(F, dy, base + j).mul(av)).intoArray(dx, base + j);
                 }
                 for (; j < s; j++) {
-                    dx[base + j] = dy[base + j] * ac;
+                    dx[base + j] = Subnormals.flush(dy[base + j] * ac);
                 }
             }
         }

@@ -109,7 +109,8 @@ public final class CrossEntropyLoss {
             rowCorrect[r] = argmax == label;
             double invS = 1.0 / s;
             for (int j = 0; j < c; j++) {
-                g[base + j] = (float) ((Math.exp((double) x[base + j] - max) * invS - (j == label ? 1.0 : 0.0)) * invN);
+                g[base + j] = org.bnlab.kernel.Subnormals.flush(
+                        (float) ((Math.exp((double) x[base + j] - max) * invS - (j == label ? 1.0 : 0.0)) * invN));
             }
         }
     }

@@ -1,0 +1,28 @@
+package org.bnlab.kernel;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Flush-to-zero for values below {@link Float#MIN_NORMAL} (1.18e-38).
+ *
+ * <p>Why: on x86 an FMA with a subnormal operand takes a microcode assist; measured here, a GEMM whose
+ * input is a third subnormal runs 27x slower (4.5 ms instead of 0.17 ms for 60x100x784). Training makes
+ * subnormals naturally: saturated sigmoids (sigma(-90) = 8e-40), confident softmax outputs, and the
+ * gradients through them. The JVM cannot set the CPU's FTZ/DAZ flags, so the kernels that create
+ * activations and gradients flush their results, as GPUs and most BLAS-backed frameworks do in
+ * hardware. The change to any value is below 1.2e-38 in absolute terms. NaN is kept.
+ */
+public final class Subnormals {
+    private Subnormals() {}
+
+    /** v, or 0 when |v| < Float.MIN_NORMAL. */
+    public static float flush(float v) {
+        return Math.abs(v) < Float.MIN_NORMAL ? 0f : v;
+    }
+
+    /** Lane-wise {@link #flush(float)}. */
+    static FloatVector flush(FloatVector v) {
+        return v.blend(0f, v.abs().compare(VectorOperators.LT, Float.MIN_NORMAL));
+    }
+}
