@@ -57,7 +57,9 @@ final class ActivationsVector {
             FloatVector v = FloatVector.fromArray(S, x, i);
             // e = exp(-|x|) <= 1 never overflows: sigmoid(|x|) = 1/(1+e), sigmoid(-|x|) = e/(1+e)
             FloatVector e = VectorMath.exp(v.abs().neg());
-            Subnormals.flush(one.blend(e, v.compare(VectorOperators.LT, 0f)).div(e.add(1f))).intoArray(y, i);
+            FloatVector r0 = one.blend(e, v.compare(VectorOperators.LT, 0f)).div(e.add(1f));
+            // flush subnormals to zero (see Subnormals), written inline so C2 keeps the intrinsics
+            r0.blend(0f, r0.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(y, i);
         }
         Activations.sigmoidForwardScalar(x, y, i, to);
     }
@@ -67,7 +69,9 @@ final class ActivationsVector {
         for (int end = from + S.loopBound(to - from); i < end; i += S.length()) {
             FloatVector s = FloatVector.fromArray(S, y, i);
             FloatVector g = FloatVector.fromArray(S, dy, i);
-            Subnormals.flush(g.mul(s.neg().add(1f)).mul(s)).intoArray(dx, i);
+            FloatVector r1 = g.mul(s.neg().add(1f)).mul(s);
+            // flush subnormals to zero (see Subnormals), written inline so C2 keeps the intrinsics
+            r1.blend(0f, r1.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(dx, i);
         }
         Activations.sigmoidBackwardScalar(y, dy, dx, i, to);
     }
@@ -91,7 +95,9 @@ final class ActivationsVector {
             p = p.fma(x2, V_T5);
             p = p.fma(x2, V_T3);
             FloatVector small = p.mul(x2).fma(v, v) /* x + x^3 P */;
-            Subnormals.flush(big.blend(small, a.compare(VectorOperators.LT, TANH_SMALL))).intoArray(y, i);
+            FloatVector r2 = big.blend(small, a.compare(VectorOperators.LT, TANH_SMALL));
+            // flush subnormals to zero (see Subnormals), written inline so C2 keeps the intrinsics
+            r2.blend(0f, r2.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(y, i);
         }
         Activations.tanhForwardScalar(x, y, i, to);
     }
@@ -101,7 +107,9 @@ final class ActivationsVector {
         for (int end = from + S.loopBound(to - from); i < end; i += S.length()) {
             FloatVector t = FloatVector.fromArray(S, y, i);
             FloatVector g = FloatVector.fromArray(S, dy, i);
-            Subnormals.flush(g.mul(t.mul(t).neg().add(1f))).intoArray(dx, i); // same rounding as the scalar 1 - t*t
+            FloatVector r3 = g.mul(t.mul(t).neg().add(1f));
+            // flush subnormals to zero (see Subnormals), written inline so C2 keeps the intrinsics
+            r3.blend(0f, r3.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(dx, i); // same rounding as the scalar 1 - t*t
         }
         Activations.tanhBackwardScalar(y, dy, dx, i, to);
     }

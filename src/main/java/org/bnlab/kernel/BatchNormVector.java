@@ -209,11 +209,17 @@ final class BatchNormVector implements BatchNormKernel {
                 int j = 0;
                 // y = ((x - hi) - lo) * alpha + beta: one FMA after an exact subtraction
                 for (; j + 2 * L <= s; j += 2 * L) {
-                    Subnormals.flush(FloatVector.fromArray(F, x, base + j).sub(hv).sub(lv).fma(av, bv)).intoArray(y, base + j);
-                    Subnormals.flush(FloatVector.fromArray(F, x, base + j + L).sub(hv).sub(lv).fma(av, bv)).intoArray(y, base + j + L);
+                    FloatVector r0 = FloatVector.fromArray(F, x, base + j).sub(hv).sub(lv).fma(av, bv);
+                    // flush subnormals to zero (see Subnormals), written inline so C2 keeps the intrinsics
+                    r0.blend(0f, r0.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(y, base + j);
+                    FloatVector r1 = FloatVector.fromArray(F, x, base + j + L).sub(hv).sub(lv).fma(av, bv);
+                    // flush subnormals to zero (see Subnormals), written inline so C2 keeps the intrinsics
+                    r1.blend(0f, r1.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(y, base + j + L);
                 }
                 for (; j + L <= s; j += L) {
-                    Subnormals.flush(FloatVector.fromArray(F, x, base + j).sub(hv).sub(lv).fma(av, bv)).intoArray(y, base + j);
+                    FloatVector r2 = FloatVector.fromArray(F, x, base + j).sub(hv).sub(lv).fma(av, bv);
+                    // flush subnormals to zero (see Subnormals), written inline so C2 keeps the intrinsics
+                    r2.blend(0f, r2.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(y, base + j);
                 }
                 for (; j < s; j++) {
                     y[base + j] = Subnormals.flush(Math.fma((x[base + j] - hi) - lo, al, be));
@@ -228,11 +234,12 @@ final class BatchNormVector implements BatchNormKernel {
             int row = i * C;
             int c = c0;
             for (; c + L <= c1; c += L) {
-                Subnormals.flush(FloatVector.fromArray(F, x, row + c)
+                FloatVector r = FloatVector.fromArray(F, x, row + c)
                         .sub(FloatVector.fromArray(F, meanHi, c))
                         .sub(FloatVector.fromArray(F, meanLo, c))
-                        .fma(FloatVector.fromArray(F, alpha, c), FloatVector.fromArray(F, beta, c)))
-                        .intoArray(y, row + c);
+                        .fma(FloatVector.fromArray(F, alpha, c), FloatVector.fromArray(F, beta, c));
+                // flush subnormals to zero (see Subnormals), written inline so C2 keeps the intrinsics
+                r.blend(0f, r.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(y, row + c);
             }
             for (; c < c1; c++) {
                 y[row + c] = Subnormals.flush(Math.fma((x[row + c] - meanHi[c]) - meanLo[c], alpha[c], beta[c]));
@@ -342,8 +349,10 @@ final class BatchNormVector implements BatchNormKernel {
                     FloatVector xm = FloatVector.fromArray(F, x, row + c)
                             .sub(FloatVector.fromArray(F, meanHi, c)).sub(FloatVector.fromArray(F, meanLo, c));
                     FloatVector t = FloatVector.fromArray(F, dy, row + c).sub(FloatVector.fromArray(F, meanDy, c));
-                    Subnormals.flush(xm.fma(FloatVector.fromArray(F, k, c).neg(), t)
-                            .mul(FloatVector.fromArray(F, a, c))).intoArray(dx, row + c);
+                    FloatVector r3 = xm.fma(FloatVector.fromArray(F, k, c).neg(), t)
+                            .mul(FloatVector.fromArray(F, a, c));
+                    // flush subnormals to zero (see Subnormals), written inline so C2 keeps the intrinsics
+                    r3.blend(0f, r3.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(dx, row + c);
                 }
                 for (; c < c1; c++) {
                     float xm = (x[row + c] - meanHi[c]) - meanLo[c];
@@ -370,7 +379,9 @@ final class BatchNormVector implements BatchNormKernel {
                 for (; j + L <= s; j += L) {
                     FloatVector xm = FloatVector.fromArray(F, x, base + j).sub(hv).sub(lv);
                     FloatVector t = FloatVector.fromArray(F, dy, base + j).sub(mv);
-                    Subnormals.flush(xm.fma(kv, t).mul(av)).intoArray(dx, base + j);
+                    FloatVector r4 = xm.fma(kv, t).mul(av);
+                    // flush subnormals to zero (see Subnormals), written inline so C2 keeps the intrinsics
+                    r4.blend(0f, r4.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(dx, base + j);
                 }
                 for (; j < s; j++) {
                     float xm = (x[base + j] - hi) - lo;
@@ -387,7 +398,9 @@ final class BatchNormVector implements BatchNormKernel {
                 int row = i * C;
                 int c = c0;
                 for (; c + L <= c1; c += L) {
-                    Subnormals.flush(FloatVector.fromArray(F, dy, row + c).mul(FloatVector.fromArray(F, a, c))).intoArray(dx, row + c);
+                    FloatVector r5 = FloatVector.fromArray(F, dy, row + c).mul(FloatVector.fromArray(F, a, c));
+                    // flush subnormals to zero (see Subnormals), written inline so C2 keeps the intrinsics
+                    r5.blend(0f, r5.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(dx, row + c);
                 }
                 for (; c < c1; c++) {
                     dx[row + c] = Subnormals.flush(dy[row + c] * a[c]);
@@ -402,7 +415,9 @@ final class BatchNormVector implements BatchNormKernel {
                 int base = (i * C + c) * s;
                 int j = 0;
                 for (; j + L <= s; j += L) {
-                    Subnormals.flush(FloatVector.fromArray(F, dy, base + j).mul(av)).intoArray(dx, base + j);
+                    FloatVector r6 = FloatVector.fromArray(F, dy, base + j).mul(av);
+                    // flush subnormals to zero (see Subnormals), written inline so C2 keeps the intrinsics
+                    r6.blend(0f, r6.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(dx, base + j);
                 }
                 for (; j < s; j++) {
                     dx[base + j] = Subnormals.flush(dy[base + j] * ac);

@@ -1,8 +1,5 @@
 package org.bnlab.kernel;
 
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-
 /**
  * Flush-to-zero for values below {@link Float#MIN_NORMAL} (1.18e-38).
  *
@@ -11,7 +8,9 @@ import jdk.incubator.vector.VectorOperators;
  * subnormals naturally: saturated sigmoids (sigma(-90) = 8e-40), confident softmax outputs, and the
  * gradients through them. The JVM cannot set the CPU's FTZ/DAZ flags, so the kernels that create
  * activations and gradients flush their results, as GPUs and most BLAS-backed frameworks do in
- * hardware. The change to any value is below 1.2e-38 in absolute terms. NaN is kept.
+ * hardware. The change to any value is below 1.2e-38 in absolute terms. NaN is kept. The vector
+ * kernels write the same test inline (a vector-valued helper method risks not being inlined by C2,
+ * which then boxes every vector).
  */
 public final class Subnormals {
     private Subnormals() {}
@@ -19,10 +18,5 @@ public final class Subnormals {
     /** v, or 0 when |v| < Float.MIN_NORMAL. */
     public static float flush(float v) {
         return Math.abs(v) < Float.MIN_NORMAL ? 0f : v;
-    }
-
-    /** Lane-wise {@link #flush(float)}. */
-    static FloatVector flush(FloatVector v) {
-        return v.blend(0f, v.abs().compare(VectorOperators.LT, Float.MIN_NORMAL));
     }
 }

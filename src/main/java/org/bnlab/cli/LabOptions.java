@@ -1,0 +1,59 @@
+package org.bnlab.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.bnlab.data.Dataset;
+import org.bnlab.kernel.Parallel;
+import org.bnlab.lab.LabContext;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** Options shared by {@code bnlab paper} and {@code bnlab lab}. */
+public final class LabOptions {
+    @Mixin
+    DataOptions data = new DataOptions();
+
+    @Option(names = "--quick", description = "one seed, 600 steps: a first look in under a minute")
+    boolean quick;
+
+    @Option(names = "--steps", description = "steps of the main runs (default 10000; sweeps use a third)")
+    Long steps;
+
+    @Option(names = "--seeds", description = "number of seeds, 1..N (default 3)")
+    Integer seeds;
+
+    @Option(names = "--threads", description = "worker threads (default: all cores); results do not depend on it")
+    Integer threads;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "output directory (default: runs/<name>-<timestamp>)")
+    Path out;
+
+    LabContext context() throws IOException {
+        long n = steps != null ? steps : quick ? 600 : 10_000;
+        int k = seeds != null ? seeds : quick ? 1 : 3;
+        if (k < 1) {
+            throw new IllegalArgumentException("--seeds must be >= 1, got " + k);
+        }
+        if (threads != null) {
+            if (threads < 1) {
+                throw new IllegalArgumentException("--threads must be >= 1, got " + threads);
+            }
+            Parallel.setThreads(threads);
+        }
+        int workers = Parallel.threads();
+        // independent runs go side by side, one per core; each run's kernels then stay on its thread
+        Parallel.setThreads(1);
+        List<Long> seedList = new ArrayList<>();
+        for (long s = 1; s <= k; s++) {
+            seedList.add(s);
+        }
+        Dataset ds = data.load("mnist-sample");
+        return new LabContext(ds, n, seedList, quick, workers, System.out);
+    }
+
+    Path out(String name) {
+        return out != null ? out : Path.of("runs", name + "-" + java.time.LocalDateTime.now().toString().replace(':', '-').replaceAll("\\..*", ""));
+    }
+}
