@@ -87,8 +87,9 @@ public final class Ics implements Experiment {
         return new Trainer(cfg, ctx.data(), model);
     }
 
+    /** At most {@link #MEASUREMENTS} measurements and at most one per 5 steps (short runs stay cheap). */
     static int measureEvery(long steps) {
-        return (int) Math.max(1, steps / MEASUREMENTS);
+        return (int) Math.max(5, steps / MEASUREMENTS);
     }
 
     /** Module index of each parameter, from its state_dict name ("3.weight" -> 3). */
