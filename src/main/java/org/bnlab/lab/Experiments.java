@@ -9,7 +9,9 @@ public final class Experiments {
     private Experiments() {}
 
     private static final List<Supplier<Experiment>> ALL = List.of(
-            Figure1::new);
+            Figure1::new,
+            Ics::new,
+            Landscape::new);
 
     public static List<Experiment> all() {
         List<Experiment> out = new ArrayList<>();
