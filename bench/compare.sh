@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# One run, one machine: bnlab (JDK 25 and JDK 17), PyTorch 1.13 (Debian, OpenBLAS), DL4J and
+# ONNX Runtime (bench/peers, when present), and a memory-bandwidth probe for the roofline.
+# Prints a markdown table of times and ratios; raw JSON goes to bench/results/<date>/.
+# Usage: bench/compare.sh [--threads N] [--seconds S]
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+threads=1; seconds=1.0
+while (( $# )); do
+  case "$1" in
+    --threads) threads="$2"; shift 2 ;;
+    --seconds) seconds="$2"; shift 2 ;;
+    *) echo "usage: bench/compare.sh [--threads N] [--seconds S]" >&2; exit 2 ;;
+  esac
+done
+out="bench/results/$(date -u +%Y-%m-%dT%H%M)-t$threads"; mkdir -p "$out"
+
+# PyTorch from Debian, with OpenBLAS so it is measured at its best (installed here if missing)
+if ! /usr/bin/python3 -c "import torch" 2>/dev/null || ! dpkg -s libopenblas0-pthread >/dev/null 2>&1; then
+  if [[ $(id -u) == 0 ]]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch libopenblas0-pthread >/dev/null
+  else
+    echo "compare: need python3-torch and libopenblas0-pthread (apt-get install as root)" >&2; exit 1
+  fi
+fi
+mvn -q -B -DskipTests package
+gcc -O3 -march=native -ffast-math -fopenmp bench/bandwidth.c -o "$out/bandwidth"
+
+echo "compare: bandwidth probe" >&2
+"$out/bandwidth" "$threads" > "$out/bandwidth.json"
+jdk25=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
+for jvm in "$jdk25" java; do
+  [[ -x "$jvm" || "$jvm" == java ]] || continue
+  tag=$([[ "$jvm" == java ]] && echo jdk17 || echo jdk25)
+  echo "compare: bnlab on $tag" >&2
+  "$jvm" --add-modules jdk.incubator.vector -jar target/bnlab.jar bench --json --threads "$threads" --seconds "$seconds" \
+    2>/dev/null > "$out/bnlab-$tag.json"
+done
+echo "compare: PyTorch" >&2
+OMP_NUM_THREADS=$threads /usr/bin/python3 bench/torch_bench.py --json --threads "$threads" --seconds "$seconds" > "$out/torch.json"
+if [[ -x bench/peers/run.sh ]]; then
+  echo "compare: DL4J and ONNX Runtime" >&2
+  bench/peers/run.sh --threads "$threads" > "$out/peers.txt" || echo "compare: peers failed (see $out/peers.txt)" >&2
+fi
+/usr/bin/python3 bench/summarize.py "$out"

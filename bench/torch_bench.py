@@ -1,0 +1,105 @@
+#!/usr/bin/python3
+"""PyTorch peer for `bnlab bench`: the same cases, the same names, the same timing rule.
+
+Run with Debian's interpreter (python3-torch 1.13; install libopenblas0-pthread so it is at its best):
+    /usr/bin/python3 bench/torch_bench.py [--threads 1] [--json]
+Timing: warm-up >= 2 s, then the median of repetitions over >= 1 s. BN backward is timed alone
+through aten.native_batch_norm_backward, so it is comparable with bnlab's backward.
+"""
+import argparse
+import json
+import statistics
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def median_ms(fn, warmup=2.0, seconds=1.0):
+    end = time.perf_counter() + warmup
+    n = 0
+    while time.perf_counter() < end or n < 10:
+        fn()
+        n += 1
+    times = []
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end or len(times) < 5:
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1e3)
+    return statistics.median(times)
+
+
+def bn_cases(shape, out, warmup, seconds):
+    torch.manual_seed(1)
+    x = torch.randn(*shape) * 2 + 1
+    dy = torch.randn(*shape)
+    c = shape[1]
+    w, b, rm, rv = torch.ones(c), torch.zeros(c), torch.zeros(c), torch.ones(c)
+    eps, mom = 1e-5, 0.1
+    name = ",".join(str(s) for s in shape)
+    with torch.no_grad():
+        out["bn.forward_train[%s]" % name] = median_ms(lambda: torch.batch_norm(x, w, b, rm, rv, True, mom, eps, False), warmup, seconds)
+        out["bn.forward_eval[%s]" % name] = median_ms(lambda: torch.batch_norm(x, w, b, rm, rv, False, mom, eps, False), warmup, seconds)
+        _, sm, si = torch.ops.aten.native_batch_norm(x, w, b, rm, rv, True, mom, eps)
+        out["bn.backward[%s]" % name] = median_ms(lambda: torch.ops.aten.native_batch_norm_backward(
+            dy, x, w, rm, rv, sm, si, True, eps, [True, True, True]), warmup, seconds)
+
+
+def paper_mlp():
+    layers = []
+    for i in range(3):
+        layers += [nn.Linear(784 if i == 0 else 100, 100, bias=False), nn.BatchNorm1d(100), nn.Sigmoid()]
+    layers.append(nn.Linear(100, 10))
+    return nn.Sequential(*layers)
+
+
+def cnn():
+    return nn.Sequential(
+        nn.Conv2d(1, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(64 * 7 * 7, 128, bias=False), nn.BatchNorm1d(128), nn.ReLU(), nn.Linear(128, 10))
+
+
+def step_case(model, x, y, lr, momentum):
+    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
+    model.train()
+
+    def step():
+        opt.zero_grad(set_to_none=False)
+        F.cross_entropy(model(x), y).backward()
+        opt.step()
+    return step
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--warmup", type=float, default=2.0)
+    ap.add_argument("--seconds", type=float, default=1.0)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    out = {}
+    for shape in ([256, 64, 32, 32], [32, 256, 14, 14], [1024, 1024], [60, 100]):
+        bn_cases(shape, out, args.warmup, args.seconds)
+    torch.manual_seed(1)
+    for batch in (60, 256):
+        x = torch.rand(batch, 784)
+        y = torch.randint(0, 10, (batch,))
+        out["mlp.step[batch=%d]" % batch] = median_ms(step_case(paper_mlp(), x, y, 0.1, 0.0), args.warmup, args.seconds)
+    x = torch.rand(128, 1, 28, 28)
+    y = torch.randint(0, 10, (128,))
+    out["cnn.step[batch=128]"] = median_ms(step_case(cnn(), x, y, 0.05, 0.9), args.warmup, args.seconds)
+    out["torch"] = torch.__version__
+    out["threads"] = torch.get_num_threads()
+    if args.json:
+        print(json.dumps(out))
+    else:
+        for k, v in out.items():
+            print("%-34s %s" % (k, "%.3f ms" % v if isinstance(v, float) else v))
+
+
+if __name__ == "__main__":
+    main()
