@@ -15,6 +15,11 @@ public final class LabRun {
     }
 
     public static RunResult train(LabContext ctx, Trainer trainer, Trainer.Listener probe) {
+        return train(trainer, probe, null);
+    }
+
+    /** Trains with a hook around every step (see {@link MeasuredRun}). */
+    public static RunResult train(Trainer trainer, Trainer.Listener probe, Trainer.StepHook hook) {
         TrainConfig config = trainer.config();
         int points = (int) ((config.steps() + config.evalEvery() - 1) / config.evalEvery());
         long[] steps = new long[points];
@@ -39,7 +44,7 @@ public final class LabRun {
                 if (probe != null) {
                     probe.onEval(t, p);
                 }
-            }, null);
+            }, null, hook);
         } catch (DivergedException e) {
             diverged = e.step();
         }

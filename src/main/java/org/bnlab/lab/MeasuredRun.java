@@ -1,10 +1,6 @@
 package org.bnlab.lab;
 
-import java.util.Arrays;
 import org.bnlab.nn.Sequential;
-import org.bnlab.train.DivergedException;
-import org.bnlab.train.EvalResult;
-import org.bnlab.train.TrainConfig;
 import org.bnlab.train.Trainer;
 
 /**
@@ -23,57 +19,27 @@ public final class MeasuredRun {
     }
 
     public static RunResult train(Trainer trainer, int measureEvery, Measurement measurement, Trainer.Listener probe) {
-        TrainConfig config = trainer.config();
+        if (measurement == null) {
+            return LabRun.train(trainer, probe, null);
+        }
         Sequential model = trainer.model();
-        int points = (int) ((config.steps() + config.evalEvery() - 1) / config.evalEvery());
-        long[] steps = new long[points];
-        for (int i = 0; i < points; i++) {
-            steps[i] = Math.min(config.steps(), (long) (i + 1) * config.evalEvery());
-        }
-        double[] acc = new double[points];
-        double[] testLoss = new double[points];
-        double[] trainLoss = new double[points];
-        Arrays.fill(acc, Double.NaN);
-        Arrays.fill(testLoss, Double.NaN);
-        Arrays.fill(trainLoss, Double.NaN);
-        long start = System.nanoTime();
-        long diverged = -1;
-        double lossSum = 0;
-        int lossCount = 0;
-        int k = 0;
-        for (long s = 1; s <= config.steps(); s++) {
-            Snapshot before = measurement != null && s % measureEvery == 0 ? Snapshot.of(model) : null;
-            float l;
-            try {
-                l = trainer.trainStep();
-            } catch (DivergedException e) {
-                diverged = s;
-                break;
+        return LabRun.train(trainer, probe, new Trainer.StepHook() {
+            private Snapshot before;
+
+            @Override
+            public void beforeStep(Trainer t) {
+                before = (t.step() + 1) % measureEvery == 0 ? Snapshot.of(model) : null;
             }
-            if (!Float.isFinite(l)) {
-                diverged = s;
-                break;
-            }
-            if (before != null) {
-                Snapshot after = Snapshot.of(model);
-                measurement.measure(trainer, before, after);
-                after.restore(model);
-            }
-            lossSum += l;
-            lossCount++;
-            if (s % config.evalEvery() == 0 || s == config.steps()) {
-                EvalResult test = trainer.evaluate(trainer.data().test());
-                acc[k] = test.accuracy();
-                testLoss[k] = test.loss();
-                trainLoss[k] = lossSum / Math.max(1, lossCount);
-                lossSum = 0;
-                lossCount = 0;
-                if (probe != null) {
-                    probe.onEval(trainer, new Trainer.EvalPoint(s, trainLoss[k], testLoss[k], acc[k], (System.nanoTime() - start) / 1e9));
+
+            @Override
+            public void afterStep(Trainer t) {
+                if (before != null) {
+                    Snapshot after = Snapshot.of(model);
+                    measurement.measure(t, before, after);
+                    after.restore(model);
+                    before = null;
                 }
-                k++;
             }
-        }
-        return new RunResult(steps, acc, testLoss, trainLoss, diverged, (System.nanoTime() - start) / 1e9);
+        });
     }
 }

@@ -36,6 +36,14 @@ public final class Trainer {
     /** One evaluation: train loss is the mean mini-batch loss since the previous evaluation. */
     public record EvalPoint(long step, double trainLoss, double testLoss, double testAccuracy, double elapsedSeconds) {}
 
+    /** Called around every training step; the lab's measurements snapshot and restore the model here. */
+    public interface StepHook {
+        void beforeStep(Trainer trainer);
+
+        /** After the optimizer step, before any evaluation of that step. */
+        void afterStep(Trainer trainer);
+    }
+
     /** Called after every evaluation; the lab reads the model's internals here. */
     @FunctionalInterface
     public interface Listener {
@@ -161,12 +169,23 @@ public final class Trainer {
 
     /** Trains until config.steps(), evaluating every evalEvery steps and after the last. */
     public List<EvalPoint> run(Listener listener, Progress progress) {
+        return run(listener, progress, null);
+    }
+
+    /** {@link #run(Listener, Progress)} with a hook around every step (nullable). */
+    public List<EvalPoint> run(Listener listener, Progress progress, StepHook hook) {
         List<EvalPoint> points = new ArrayList<>();
         long start = System.nanoTime();
         while (step < config.steps()) {
+            if (hook != null) {
+                hook.beforeStep(this);
+            }
             float l = trainStep();
             if (!Float.isFinite(l)) {
                 throw new DivergedException(step, "loss is " + l);
+            }
+            if (hook != null) {
+                hook.afterStep(this);
             }
             if (progress != null) {
                 progress.step(step, l);
