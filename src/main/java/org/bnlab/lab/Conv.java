@@ -31,9 +31,9 @@ public final class Conv implements Experiment {
         return "the CNN preset with and without BN: test accuracy against steps";
     }
 
-    /** max(20, steps / 100): 100 steps (about 1.6 epochs of mnist-sample) for the default 10,000. */
+    /** max(10, steps / 100): 100 steps (about 1.6 epochs of mnist-sample) for the default 10,000. */
     static long steps(LabContext ctx) {
-        return Math.max(20, ctx.steps() / 100);
+        return Math.max(10, ctx.steps() / 100);
     }
 
     @Override
@@ -72,7 +72,7 @@ public final class Conv implements Experiment {
                 .description(String.format(Locale.ROOT,
                         "CNN: conv3x3-32, max-pool 2, conv3x3-64, max-pool 2, Linear-128, Linear-%d, ReLU; with BN (per channel, "
                                 + "before each ReLU; the preceding layer without bias) and without; PyTorch's default init. SGD momentum "
-                                + "%s, lr %s, batch %d, %,d steps (max(20, steps / 100): a CNN step costs about 100 MLP steps), "
+                                + "%s, lr %s, batch %d, %,d steps (max(10, steps / 100): a CNN step costs about 100 MLP steps), "
                                 + "evaluation every %d steps, seeds %s, on %s (%,d train / %,d test).",
                         ctx.data().classes(), Sweeps.num(MOMENTUM), Sweeps.num(LR), BATCH, steps, evalEvery, ctx.seeds(),
                         ctx.data().name(), ctx.data().train().size(), ctx.data().test().size()))
