@@ -65,7 +65,7 @@ public final class Conv implements Experiment {
         }
         Table table = Table.of("seed", "final accuracy without BN", "final accuracy with BN", "BN steps to the no-BN final accuracy");
         for (int s = 0; s < n; s++) {
-            table.row(String.valueOf(ctx.seeds().get(s)), Figure1.pct(fPlain[s]), Figure1.pct(fBn[s]),
+            table = table.row(String.valueOf(ctx.seeds().get(s)), Figure1.pct(fPlain[s]), Figure1.pct(fBn[s]),
                     Double.isNaN(reach[s]) ? "not reached" : String.format(Locale.ROOT, "%,.0f", reach[s]));
         }
         return ExperimentResult.builder(name(), "BN in a convolutional network")

@@ -69,7 +69,7 @@ public final class InitScale implements Experiment {
                 lo = Math.min(lo, counted);
                 hi = Math.max(hi, counted);
                 long diverged = rs.stream().filter(RunResult::diverged).count();
-                table.row(netNames[net], Sweeps.num(SIGMAS[k]), diverged + " of " + n, Sweeps.meanStd(f));
+                table = table.row(netNames[net], Sweeps.num(SIGMAS[k]), diverged + " of " + n, Sweeps.meanStd(f));
             }
             range[net] = hi - lo;
             worst[net] = lo;

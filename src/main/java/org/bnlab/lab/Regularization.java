@@ -78,7 +78,7 @@ public final class Regularization implements Experiment {
             }
             Series c = Sweeps.accuracyCurve(VARIANTS.get(i), os.stream().map(Out::run).toList());
             curves.add(i % 2 == 1 ? c.dashed() : c);
-            table.row(VARIANTS.get(i), Sweeps.meanStd(trainAcc[i]), Sweeps.meanStd(testAcc[i]),
+            table = table.row(VARIANTS.get(i), Sweeps.meanStd(trainAcc[i]), Sweeps.meanStd(testAcc[i]),
                     String.format(Locale.ROOT, "%.2f \u00b1 %.2f", 100 * Stats.mean(accGap[i]), 100 * Stats.std(accGap[i])),
                     loss(trainLoss[i]), loss(testLoss[i]), loss(lossGap[i]));
         }

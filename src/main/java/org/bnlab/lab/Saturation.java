@@ -124,7 +124,7 @@ public final class Saturation implements Experiment {
                 accMean[bn][a] = Stats.mean(f);
                 accStd[bn][a] = Stats.std(f);
                 long diverged = os.stream().filter(o -> o.run().diverged()).count();
-                table.row(act, net, fraction(Stats.mean(first)), fraction(finalSat[bn][a]), diverged + " of " + n, Sweeps.meanStd(f));
+                table = table.row(act, net, fraction(Stats.mean(first)), fraction(finalSat[bn][a]), diverged + " of " + n, Sweeps.meanStd(f));
             }
             for (int s = 0; s < n; s++) {
                 if (perSeedFinal[1][s] < perSeedFinal[0][s]) {
