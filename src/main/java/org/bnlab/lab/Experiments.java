@@ -10,6 +10,11 @@ public final class Experiments {
 
     private static final List<Supplier<Experiment>> ALL = List.of(
             Figure1::new,
+            LearningRate::new,
+            InitScale::new,
+            Saturation::new,
+            Regularization::new,
+            Conv::new,
             Ics::new,
             Landscape::new);
 

@@ -152,7 +152,7 @@ public final class Figure1 implements Experiment {
 
         Table table = Table.of("seed", "final accuracy without BN", "final accuracy with BN", "drift without BN", "drift with BN");
         for (int s = 0; s < n; s++) {
-            table.row(String.valueOf(ctx.seeds().get(s)), pct(plain.get(s).run().finalAccuracy()), pct(bn.get(s).run().finalAccuracy()),
+            table = table.row(String.valueOf(ctx.seeds().get(s)), pct(plain.get(s).run().finalAccuracy()), pct(bn.get(s).run().finalAccuracy()),
                     String.format(Locale.ROOT, "%.2f", driftPlain[s]), String.format(Locale.ROOT, "%.2f", driftBn[s]));
         }
         result.table(table);
