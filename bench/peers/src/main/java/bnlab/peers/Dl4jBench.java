@@ -21,9 +21,11 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
  * DL4J 1.0.0-M2.1 (nd4j-native CPU backend) peer benchmark. BN cases time the DL4J
- * {@code org.deeplearning4j.nn.layers.normalization.BatchNormalization} layer of a one-layer MultiLayerNetwork through
- * {@code Layer.activate(x, training, mgr)} and {@code Layer.backpropGradient(dy, mgr)} (the layer code a DL4J user's
- * network runs; its helper, if any, is printed to stderr). mlp.step times {@code net.fit(features, labels)}.
+ * {@code org.deeplearning4j.nn.layers.normalization.BatchNormalization} layer (the code a DL4J user's network runs; it
+ * is composed of nd4j mean/var/broadcast ops, not the fused nd4j {@code batchnorm} op; a oneDNN helper, if one were
+ * loaded, is printed to stderr): forward through {@code MultiLayerNetwork.output(x, training)} of a one-layer network,
+ * backward through {@code Layer.backpropGradient(dy, LayerWorkspaceMgr.noWorkspaces())} after an untimed training
+ * forward. mlp.step times {@code net.fit(features, labels)}.
  */
 public final class Dl4jBench {
     public static void main(String[] argv) throws Exception {
@@ -52,8 +54,10 @@ public final class Dl4jBench {
             bn.backpropGradient(dy, mgr);
             var helper = ((org.deeplearning4j.nn.layers.normalization.BatchNormalization) bn).getHelper();
             System.err.println("dl4j: BatchNormalization helper for " + d + ": " + (helper == null ? "none (built-in nd4j ops)" : helper.getClass().getName()));
-            t.time("bn.forward_train[" + d + "]", () -> { bn.setInput(x, mgr); bn.activate(true, mgr); });
-            t.time("bn.forward_eval[" + d + "]", () -> { bn.setInput(x, mgr); bn.activate(false, mgr); });
+            // Forward: the public MultiLayerNetwork API (with DL4J's workspaces; the result is detached/copied out of
+            // the workspace, as a user receives it).
+            t.time("bn.forward_train[" + d + "]", () -> net.output(x, true));
+            t.time("bn.forward_eval[" + d + "]", () -> net.output(x, false));
             // DL4J's backpropGradient consumes (nulls) the statistics cached by the training forward, so every timed
             // backward is preceded by an untimed training forward.
             t.time("bn.backward[" + d + "]", () -> { bn.setInput(x, mgr); bn.activate(true, mgr); }, () -> bn.backpropGradient(dy, mgr));
