@@ -49,7 +49,7 @@ public final class OrtBench {
         long[] lshape = java.util.Arrays.stream(shape).asLongStream().toArray();
         try (var session = env.createSession(model.toString(), opts);
              var x = OnnxTensor.createTensor(env, FloatBuffer.wrap(xs), lshape)) {
-            System.err.println("onnxruntime: " + name + " optimized graph ops: " + opTypes(Files.readAllBytes(optimized)));
+            System.err.println("onnxruntime: " + name + " optimized graph, op-type strings (attribute values count too, e.g. FusedGemm activation=Sigmoid): " + opTypes(Files.readAllBytes(optimized)));
             Map<String, OnnxTensor> in = Map.of(session.getInputNames().iterator().next(), x);
             t.time(name, () -> {
                 try (var out = session.run(in)) {
