@@ -11,7 +11,7 @@ import picocli.CommandLine.Mixin;
 @Command(name = "paper", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Reproduce Ioffe & Szegedy's MNIST experiment and measure every claim of BN (and Santurkar et al.'s",
                 "counter-evidence) on real data; writes report.html, charts/ and metrics.json.",
-                "Defaults: embedded mnist-sample, 10,000 steps, 3 seeds, about 5-10 minutes on 2 cores."})
+                "Defaults: embedded mnist-sample, 10,000 steps, 3 seeds, about 4 minutes on 2 cores."})
 public final class PaperCommand implements Callable<Integer> {
     @Mixin
     LabOptions options = new LabOptions();

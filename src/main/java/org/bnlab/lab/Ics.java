@@ -325,7 +325,7 @@ public final class Ics implements Experiment {
             double[] layerL2 = Stats.mean(Arrays.asList(byLayerL2));
             double[] layerCos = Stats.mean(Arrays.asList(byLayerCos));
             for (int k = 0; k < layers; k++) {
-                table.row(net.label, String.valueOf(k + 1), String.format(Locale.ROOT, "%.4g", layerL2[k]),
+                table = table.row(net.label, String.valueOf(k + 1), String.format(Locale.ROOT, "%.4g", layerL2[k]),
                         String.format(Locale.ROOT, "%.4f", layerCos[k]));
             }
             result.metric("final_accuracy_" + net.key(), accPerSeed[n])

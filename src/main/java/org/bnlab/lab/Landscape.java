@@ -188,7 +188,7 @@ public final class Landscape implements Experiment {
             }
             double plain = Stats.mean(perSeed[0][k]);
             double bn = Stats.mean(perSeed[1][k]);
-            table.row(MEASURES[k], String.format(Locale.ROOT, "%.4g", plain), String.format(Locale.ROOT, "%.4g", bn),
+            table = table.row(MEASURES[k], String.format(Locale.ROOT, "%.4g", plain), String.format(Locale.ROOT, "%.4g", bn),
                     smaller + " of " + seeds);
             result.claim(new Claim("BN makes the loss landscape smoother (Santurkar et al.): " + MEASURES[k],
                     String.format(Locale.ROOT, "%s %.4g with BN vs %.4g without (%.2fx), mean over training and seeds",
