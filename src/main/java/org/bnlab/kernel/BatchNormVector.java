@@ -1,6 +1,5 @@
 package org.bnlab.kernel;
 
-import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -12,7 +11,7 @@ import jdk.incubator.vector.VectorSpecies;
  *       along s. Sums are kept in float vector lanes for at most {@value #FLUSH} elements, then added
  *       into a double (PyTorch accumulates in double too); that bounds the float error to ~1e-6.</li>
  *   <li>s = 1 (dense [N, C]): a channel is a column; vectors run across channels, one lane per
- *       channel, and sums are double vectors (float loads widened), so no flushing is needed.</li>
+ *       channel; float lanes are flushed into double sums every 64 rows.</li>
  * </ul>
  * Statistics take two passes over the channel, like the scalar specification: pass 1 finds the
  * mean approximately (shifted by the first value), pass 2 sums e = x - float(mean1) and e^2, which
@@ -23,8 +22,6 @@ import jdk.incubator.vector.VectorSpecies;
 final class BatchNormVector implements BatchNormKernel {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int L = F.length();
-    private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
-    private static final int DL = D.length();
     /** Elements summed in float lanes before the partial sums are added into a double. */
     private static final int FLUSH = 1024;
 
@@ -123,67 +120,79 @@ final class BatchNormVector implements BatchNormKernel {
         return sum;
     }
 
+    /** Rows summed in float lanes before the dense kernels flush into their double per-channel sums. */
+    private static final int DENSE_FLUSH = 64;
+    /** Per-thread lane scratch for the dense flushes (2 * L floats, allocated once per thread). */
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[2 * L]);
+
     /**
-     * Dense [n, C]: L channels per float vector, widened to two double vectors (lanes 0..L/2-1 and
-     * L/2..L-1), same two passes. Only the preferred float species is ever loaded: on JDK 17, a second
-     * float species in the program made C2 give up the load intrinsic in unrelated kernels (GEMM ran
-     * 30x slower after a BN layer had run), so widening goes through convertShape.
+     * Dense [n, C]: L channels per vector, one lane per channel, the same two passes. Sums run in
+     * float lanes over blocks of {@value #DENSE_FLUSH} rows and are flushed into the double arrays
+     * {@code mean}/{@code var} (used as accumulators), so nothing is widened element by element:
+     * on JDK 25 the float-to-double lane conversion is not intrinsified, and a second float species
+     * made JDK 17's C2 drop unrelated intrinsics. A channel whose float sums overflow or see a
+     * NaN/Inf is recomputed by the scalar double-precision kernel.
      */
     private void statsDense(float[] x, int n, int C, int c0, int c1, double[] mean, double[] var) {
+        float[] t = SCRATCH.get();
         double m = n;
         int c = c0;
         for (; c + L <= c1; c += L) {
-            FloatVector first = FloatVector.fromArray(F, x, c);
-            DoubleVector k1 = lo(first);
-            DoubleVector k1h = hi(first);
-            DoubleVector a = DoubleVector.zero(D);
-            DoubleVector ah = DoubleVector.zero(D);
-            for (int i = 0; i < n; i++) {
-                FloatVector v = FloatVector.fromArray(F, x, i * C + c);
-                a = a.add(lo(v).sub(k1));
-                ah = ah.add(hi(v).sub(k1h));
+            // pass 1: sum of (x - first row), for an approximate mean k2
+            FloatVector k1 = FloatVector.fromArray(F, x, c);
+            java.util.Arrays.fill(mean, c, c + L, 0.0);
+            for (int i = 0; i < n; ) {
+                int end = Math.min(n, i + DENSE_FLUSH);
+                FloatVector a = FloatVector.zero(F);
+                for (; i < end; i++) {
+                    a = a.add(FloatVector.fromArray(F, x, i * C + c).sub(k1));
+                }
+                a.intoArray(t, 0);
+                for (int l = 0; l < L; l++) {
+                    mean[c + l] += t[l];
+                }
             }
-            DoubleVector approx = a.div(m).add(k1);
-            DoubleVector approxh = ah.div(m).add(k1h);
-            DoubleVector s1 = DoubleVector.zero(D);
-            DoubleVector s2 = DoubleVector.zero(D);
-            DoubleVector s1h = DoubleVector.zero(D);
-            DoubleVector s2h = DoubleVector.zero(D);
-            for (int i = 0; i < n; i++) {
-                FloatVector v = FloatVector.fromArray(F, x, i * C + c);
-                DoubleVector e = lo(v).sub(approx);
-                DoubleVector eh = hi(v).sub(approxh);
-                s1 = s1.add(e);
-                s2 = e.fma(e, s2);
-                s1h = s1h.add(eh);
-                s2h = eh.fma(eh, s2h);
+            k1.intoArray(t, 0);
+            for (int l = 0; l < L; l++) {
+                t[L + l] = (float) (t[l] + mean[c + l] / m);
             }
-            DoubleVector mu = s1.div(m);
-            DoubleVector muh = s1h.div(m);
-            approx.add(mu).intoArray(mean, c);
-            approxh.add(muh).intoArray(mean, c + DL);
-            s2.div(m).sub(mu.mul(mu)).max(0.0).intoArray(var, c);
-            s2h.div(m).sub(muh.mul(muh)).max(0.0).intoArray(var, c + DL);
-            for (int t = c; t < c + L; t++) {
-                if (!Double.isFinite(mean[t]) || !Double.isFinite(var[t])) {
-                    mean[t] = Double.NaN;
-                    var[t] = Double.NaN;
+            // pass 2: e = x - k2, sums of e and e^2 (no cancellation: k2 is close to the mean)
+            FloatVector k2 = FloatVector.fromArray(F, t, L);
+            java.util.Arrays.fill(mean, c, c + L, 0.0);
+            java.util.Arrays.fill(var, c, c + L, 0.0);
+            for (int i = 0; i < n; ) {
+                int end = Math.min(n, i + DENSE_FLUSH);
+                FloatVector s1 = FloatVector.zero(F);
+                FloatVector s2 = FloatVector.zero(F);
+                for (; i < end; i++) {
+                    FloatVector e = FloatVector.fromArray(F, x, i * C + c).sub(k2);
+                    s1 = s1.add(e);
+                    s2 = e.fma(e, s2);
+                }
+                s1.intoArray(t, 0);
+                for (int l = 0; l < L; l++) {
+                    mean[c + l] += t[l];
+                }
+                s2.intoArray(t, 0);
+                for (int l = 0; l < L; l++) {
+                    var[c + l] += t[l];
+                }
+            }
+            for (int l = 0; l < L; l++) {
+                double mu = mean[c + l] / m;
+                double v = var[c + l] / m - mu * mu;
+                double mm = t[L + l] + mu;
+                if (Double.isFinite(mm) && Double.isFinite(v) && Double.isFinite(var[c + l])) {
+                    mean[c + l] = mm;
+                    var[c + l] = Math.max(0.0, v);
+                } else {
+                    reference.stats(x, n, C, 1, c + l, c + l + 1, mean, var);
                 }
             }
         }
         if (c < c1) {
             reference.stats(x, n, C, 1, c, c1, mean, var);
         }
-    }
-
-    /** Lanes 0..L/2-1 of v as doubles. */
-    private static DoubleVector lo(FloatVector v) {
-        return (DoubleVector) v.convertShape(VectorOperators.F2D, D, 0);
-    }
-
-    /** Lanes L/2..L-1 of v as doubles. */
-    private static DoubleVector hi(FloatVector v) {
-        return (DoubleVector) v.convertShape(VectorOperators.F2D, D, 1);
     }
 
     // ---------------------------------------------------------------- normalize
@@ -308,30 +317,37 @@ final class BatchNormVector implements BatchNormKernel {
 
     private void backwardSumsDense(float[] x, float[] dy, int n, int C, int c0, int c1,
                                    float[] meanHi, float[] meanLo, double[] sumDy, double[] sumDyXmu) {
+        float[] t = SCRATCH.get();
         int c = c0;
         for (; c + L <= c1; c += L) {
-            FloatVector mh = FloatVector.fromArray(F, meanHi, c);
-            FloatVector ml = FloatVector.fromArray(F, meanLo, c);
-            DoubleVector mu = lo(mh).add(lo(ml));
-            DoubleVector muh = hi(mh).add(hi(ml));
-            DoubleVector sd = DoubleVector.zero(D);
-            DoubleVector sdx = DoubleVector.zero(D);
-            DoubleVector sdh = DoubleVector.zero(D);
-            DoubleVector sdxh = DoubleVector.zero(D);
-            for (int i = 0; i < n; i++) {
-                FloatVector g = FloatVector.fromArray(F, dy, i * C + c);
-                FloatVector v = FloatVector.fromArray(F, x, i * C + c);
-                DoubleVector gl = lo(g);
-                DoubleVector gh = hi(g);
-                sd = sd.add(gl);
-                sdh = sdh.add(gh);
-                sdx = lo(v).sub(mu).fma(gl, sdx);
-                sdxh = hi(v).sub(muh).fma(gh, sdxh);
+            FloatVector hi = FloatVector.fromArray(F, meanHi, c);
+            FloatVector lo = FloatVector.fromArray(F, meanLo, c);
+            java.util.Arrays.fill(sumDy, c, c + L, 0.0);
+            java.util.Arrays.fill(sumDyXmu, c, c + L, 0.0);
+            for (int i = 0; i < n; ) {
+                int end = Math.min(n, i + DENSE_FLUSH);
+                FloatVector sd = FloatVector.zero(F);
+                FloatVector sdx = FloatVector.zero(F);
+                // sum dy and sum dy * (x - mean), one pass over x and dy
+                for (; i < end; i++) {
+                    FloatVector g = FloatVector.fromArray(F, dy, i * C + c);
+                    sd = sd.add(g);
+                    sdx = FloatVector.fromArray(F, x, i * C + c).sub(hi).sub(lo).fma(g, sdx);
+                }
+                sd.intoArray(t, 0);
+                for (int l = 0; l < L; l++) {
+                    sumDy[c + l] += t[l];
+                }
+                sdx.intoArray(t, 0);
+                for (int l = 0; l < L; l++) {
+                    sumDyXmu[c + l] += t[l];
+                }
             }
-            sd.intoArray(sumDy, c);
-            sdh.intoArray(sumDy, c + DL);
-            sdx.intoArray(sumDyXmu, c);
-            sdxh.intoArray(sumDyXmu, c + DL);
+            for (int l = 0; l < L; l++) {
+                if (!Double.isFinite(sumDy[c + l]) || !Double.isFinite(sumDyXmu[c + l])) {
+                    reference.backwardSums(x, dy, n, C, 1, c + l, c + l + 1, meanHi, meanLo, sumDy, sumDyXmu);
+                }
+            }
         }
         if (c < c1) {
             reference.backwardSums(x, dy, n, C, 1, c, c1, meanHi, meanLo, sumDy, sumDyXmu);
