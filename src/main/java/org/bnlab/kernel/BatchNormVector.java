@@ -120,78 +120,94 @@ final class BatchNormVector implements BatchNormKernel {
         return sum;
     }
 
-    /** Rows summed in float lanes before the dense kernels flush into their double per-channel sums. */
+    /** Rows summed in float before the dense kernels flush into their double per-channel sums. */
     private static final int DENSE_FLUSH = 64;
-    /** Per-thread lane scratch for the dense flushes (2 * L floats, allocated once per thread). */
-    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[2 * L]);
+    /** Per-thread accumulator rows for the dense kernels (grown once to 4 * C floats, then reused). */
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    private static float[] scratch(int size) {
+        float[][] holder = SCRATCH.get();
+        if (holder[0].length < size) {
+            holder[0] = new float[size];
+        }
+        return holder[0];
+    }
 
     /**
-     * Dense [n, C]: L channels per vector, one lane per channel, the same two passes. Sums run in
-     * float lanes over blocks of {@value #DENSE_FLUSH} rows and are flushed into the double arrays
-     * {@code mean}/{@code var} (used as accumulators), so nothing is widened element by element:
-     * on JDK 25 the float-to-double lane conversion is not intrinsified, and a second float species
-     * made JDK 17's C2 drop unrelated intrinsics. A channel whose float sums overflow or see a
-     * NaN/Inf is recomputed by the scalar double-precision kernel.
+     * Dense [n, C]: a channel is a column. The rows are read in order, as PyTorch's channels-last
+     * kernel does: each row's run [c0, c1) is contiguous, and per-channel float accumulators (a row
+     * of scratch, in L1) collect the sums; every {@value #DENSE_FLUSH} rows they are added into the
+     * double arrays {@code mean}/{@code var}. Walking a column instead jumps one row (4 KB for C = 1024)
+     * per element, which the hardware prefetcher does not follow across pages: measured 1.5 ms
+     * against 0.67 ms for PyTorch on [1024, 1024]. Same two passes as the channels-first kernel; a
+     * channel whose float sums overflow or see NaN/Inf is recomputed by the scalar double kernel.
      */
     private void statsDense(float[] x, int n, int C, int c0, int c1, double[] mean, double[] var) {
-        float[] t = SCRATCH.get();
-        double m = n;
-        int c = c0;
-        for (; c + L <= c1; c += L) {
-            // pass 1: sum of (x - first row), for an approximate mean k2
-            FloatVector k1 = FloatVector.fromArray(F, x, c);
-            java.util.Arrays.fill(mean, c, c + L, 0.0);
-            for (int i = 0; i < n; ) {
-                int end = Math.min(n, i + DENSE_FLUSH);
-                FloatVector a = FloatVector.zero(F);
-                for (; i < end; i++) {
-                    a = a.add(FloatVector.fromArray(F, x, i * C + c).sub(k1));
-                }
-                a.intoArray(t, 0);
-                for (int l = 0; l < L; l++) {
-                    mean[c + l] += t[l];
-                }
+        int w = c1 - c0;
+        float[] t = scratch(4 * w);
+        // t[0, w): first row (shift of pass 1); t[w, 2w): approximate mean (shift of pass 2);
+        // t[2w, 3w): sums of the shifted values; t[3w, 4w): sums of their squares
+        System.arraycopy(x, c0, t, 0, w);
+        java.util.Arrays.fill(mean, c0, c1, 0.0);
+        java.util.Arrays.fill(var, c0, c1, 0.0);
+        java.util.Arrays.fill(t, 2 * w, 4 * w, 0f);
+        for (int i = 0; i < n; i++) {
+            int row = i * C + c0;
+            int v = 0;
+            for (; v + L <= w; v += L) {
+                FloatVector.fromArray(F, t, 2 * w + v)
+                        .add(FloatVector.fromArray(F, x, row + v).sub(FloatVector.fromArray(F, t, v)))
+                        .intoArray(t, 2 * w + v);
             }
-            k1.intoArray(t, 0);
-            for (int l = 0; l < L; l++) {
-                t[L + l] = (float) (t[l] + mean[c + l] / m);
+            for (; v < w; v++) {
+                t[2 * w + v] += x[row + v] - t[v];
             }
-            // pass 2: e = x - k2, sums of e and e^2 (no cancellation: k2 is close to the mean)
-            FloatVector k2 = FloatVector.fromArray(F, t, L);
-            java.util.Arrays.fill(mean, c, c + L, 0.0);
-            java.util.Arrays.fill(var, c, c + L, 0.0);
-            for (int i = 0; i < n; ) {
-                int end = Math.min(n, i + DENSE_FLUSH);
-                FloatVector s1 = FloatVector.zero(F);
-                FloatVector s2 = FloatVector.zero(F);
-                for (; i < end; i++) {
-                    FloatVector e = FloatVector.fromArray(F, x, i * C + c).sub(k2);
-                    s1 = s1.add(e);
-                    s2 = e.fma(e, s2);
-                }
-                s1.intoArray(t, 0);
-                for (int l = 0; l < L; l++) {
-                    mean[c + l] += t[l];
-                }
-                s2.intoArray(t, 0);
-                for (int l = 0; l < L; l++) {
-                    var[c + l] += t[l];
-                }
-            }
-            for (int l = 0; l < L; l++) {
-                double mu = mean[c + l] / m;
-                double v = var[c + l] / m - mu * mu;
-                double mm = t[L + l] + mu;
-                if (Double.isFinite(mm) && Double.isFinite(v) && Double.isFinite(var[c + l])) {
-                    mean[c + l] = mm;
-                    var[c + l] = Math.max(0.0, v);
-                } else {
-                    reference.stats(x, n, C, 1, c + l, c + l + 1, mean, var);
-                }
+            if ((i + 1) % DENSE_FLUSH == 0 || i == n - 1) {
+                flushInto(t, 2 * w, mean, c0, w);
             }
         }
-        if (c < c1) {
-            reference.stats(x, n, C, 1, c, c1, mean, var);
+        double m = n;
+        for (int v = 0; v < w; v++) {
+            t[w + v] = (float) (t[v] + mean[c0 + v] / m);
+        }
+        java.util.Arrays.fill(mean, c0, c1, 0.0);
+        for (int i = 0; i < n; i++) {
+            int row = i * C + c0;
+            int v = 0;
+            for (; v + L <= w; v += L) {
+                FloatVector e = FloatVector.fromArray(F, x, row + v).sub(FloatVector.fromArray(F, t, w + v));
+                FloatVector.fromArray(F, t, 2 * w + v).add(e).intoArray(t, 2 * w + v);
+                e.fma(e, FloatVector.fromArray(F, t, 3 * w + v)).intoArray(t, 3 * w + v);
+            }
+            for (; v < w; v++) {
+                float e = x[row + v] - t[w + v];
+                t[2 * w + v] += e;
+                t[3 * w + v] = Math.fma(e, e, t[3 * w + v]);
+            }
+            if ((i + 1) % DENSE_FLUSH == 0 || i == n - 1) {
+                flushInto(t, 2 * w, mean, c0, w);
+                flushInto(t, 3 * w, var, c0, w);
+            }
+        }
+        for (int v = 0; v < w; v++) {
+            int c = c0 + v;
+            double mu = mean[c] / m;
+            double vv = var[c] / m - mu * mu;
+            double mm = t[w + v] + mu;
+            if (Double.isFinite(mm) && Double.isFinite(vv) && Double.isFinite(var[c])) {
+                mean[c] = mm;
+                var[c] = Math.max(0.0, vv);
+            } else {
+                reference.stats(x, n, C, 1, c, c + 1, mean, var);
+            }
+        }
+    }
+
+    /** sums[c0 + v] += t[off + v] for v in [0, w), then t[off, off + w) = 0. */
+    private static void flushInto(float[] t, int off, double[] sums, int c0, int w) {
+        for (int v = 0; v < w; v++) {
+            sums[c0 + v] += t[off + v];
+            t[off + v] = 0f;
         }
     }
 
@@ -315,42 +331,39 @@ final class BatchNormVector implements BatchNormKernel {
         }
     }
 
+    /** Dense backward sums, rows in order with per-channel float accumulators (see {@link #statsDense}). */
     private void backwardSumsDense(float[] x, float[] dy, int n, int C, int c0, int c1,
                                    float[] meanHi, float[] meanLo, double[] sumDy, double[] sumDyXmu) {
-        float[] t = SCRATCH.get();
-        int c = c0;
-        for (; c + L <= c1; c += L) {
-            FloatVector hi = FloatVector.fromArray(F, meanHi, c);
-            FloatVector lo = FloatVector.fromArray(F, meanLo, c);
-            java.util.Arrays.fill(sumDy, c, c + L, 0.0);
-            java.util.Arrays.fill(sumDyXmu, c, c + L, 0.0);
-            for (int i = 0; i < n; ) {
-                int end = Math.min(n, i + DENSE_FLUSH);
-                FloatVector sd = FloatVector.zero(F);
-                FloatVector sdx = FloatVector.zero(F);
-                // sum dy and sum dy * (x - mean), one pass over x and dy
-                for (; i < end; i++) {
-                    FloatVector g = FloatVector.fromArray(F, dy, i * C + c);
-                    sd = sd.add(g);
-                    sdx = FloatVector.fromArray(F, x, i * C + c).sub(hi).sub(lo).fma(g, sdx);
-                }
-                sd.intoArray(t, 0);
-                for (int l = 0; l < L; l++) {
-                    sumDy[c + l] += t[l];
-                }
-                sdx.intoArray(t, 0);
-                for (int l = 0; l < L; l++) {
-                    sumDyXmu[c + l] += t[l];
-                }
+        int w = c1 - c0;
+        float[] t = scratch(2 * w);
+        java.util.Arrays.fill(t, 0, 2 * w, 0f);
+        java.util.Arrays.fill(sumDy, c0, c1, 0.0);
+        java.util.Arrays.fill(sumDyXmu, c0, c1, 0.0);
+        for (int i = 0; i < n; i++) {
+            int row = i * C + c0;
+            int v = 0;
+            // sum dy and sum dy * (x - mean), one pass over x and dy
+            for (; v + L <= w; v += L) {
+                FloatVector g = FloatVector.fromArray(F, dy, row + v);
+                FloatVector.fromArray(F, t, v).add(g).intoArray(t, v);
+                FloatVector.fromArray(F, x, row + v).sub(FloatVector.fromArray(F, meanHi, c0 + v))
+                        .sub(FloatVector.fromArray(F, meanLo, c0 + v))
+                        .fma(g, FloatVector.fromArray(F, t, w + v)).intoArray(t, w + v);
             }
-            for (int l = 0; l < L; l++) {
-                if (!Double.isFinite(sumDy[c + l]) || !Double.isFinite(sumDyXmu[c + l])) {
-                    reference.backwardSums(x, dy, n, C, 1, c + l, c + l + 1, meanHi, meanLo, sumDy, sumDyXmu);
-                }
+            for (; v < w; v++) {
+                float g = dy[row + v];
+                t[v] += g;
+                t[w + v] = Math.fma((x[row + v] - meanHi[c0 + v]) - meanLo[c0 + v], g, t[w + v]);
+            }
+            if ((i + 1) % DENSE_FLUSH == 0 || i == n - 1) {
+                flushInto(t, 0, sumDy, c0, w);
+                flushInto(t, w, sumDyXmu, c0, w);
             }
         }
-        if (c < c1) {
-            reference.backwardSums(x, dy, n, C, 1, c, c1, meanHi, meanLo, sumDy, sumDyXmu);
+        for (int c = c0; c < c1; c++) {
+            if (!Double.isFinite(sumDy[c]) || !Double.isFinite(sumDyXmu[c])) {
+                reference.backwardSums(x, dy, n, C, 1, c, c + 1, meanHi, meanLo, sumDy, sumDyXmu);
+            }
         }
     }
 

@@ -36,8 +36,8 @@ import org.bnlab.tensor.Tensor;
  * Backward uses the input of the last forward, which must not be modified in between.
  */
 public final class BatchNorm implements Module {
-    /** Channels handled per block in the dense layout: fixes vector lane alignment for any thread count. */
-    private static final int DENSE_BLOCK = 64;
+    /** Channels per block in the dense layout (1 KB row runs; a multiple of every vector length), fixed so results do not depend on the thread count. */
+    private static final int DENSE_BLOCK = 256;
     /** Below this many elements a call runs on one thread. */
     private static final int PARALLEL_MIN_ELEMENTS = 1 << 15;
 
