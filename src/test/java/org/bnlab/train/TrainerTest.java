@@ -117,8 +117,8 @@ class TrainerTest {
         java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
         org.junit.jupiter.api.Assumptions.assumeTrue(mx instanceof com.sun.management.ThreadMXBean, "no allocation counter");
         com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) mx;
-        // Known (docs/PERFORMANCE.md): JDK 25's C2 leaves a few Vector API loads un-intrinsified in the
-        // GEMM edge tiles and BN backward, and the fallback boxes vectors (519 KB per step measured).
+        // Known (docs/PERFORMANCE.md): on JDK 25 the outcome depends on C2's compile order; in some
+        // JVMs it leaves the GEMM edge tiles' loads un-intrinsified and the fallback boxes vectors.
         org.junit.jupiter.api.Assumptions.assumeTrue(Runtime.version().feature() == 17,
                 "allocation bound is checked on JDK 17; on JDK " + Runtime.version().feature() + " see docs/PERFORMANCE.md");
         int saved = Parallel.threads();
