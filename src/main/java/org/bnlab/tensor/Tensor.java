@@ -86,6 +86,11 @@ public final class Tensor {
         return Arrays.equals(shape, other);
     }
 
+    /** True when {@code other} has exactly this tensor's shape (no copy made: usable in hot paths). */
+    public boolean sameShape(Tensor other) {
+        return other != null && Arrays.equals(shape, other.shape);
+    }
+
     /** A deep copy. */
     public Tensor copy() {
         return new Tensor(data.clone(), shape.clone());

@@ -77,7 +77,6 @@ public final class BatchNorm implements Module {
 
     // The last forward: what backward needs.
     private Tensor input;
-    private int[] inputShape;
     private boolean usedBatchStats;
     private Tensor outputBuffer;
     private Tensor gradInputBuffer;
@@ -154,53 +153,52 @@ public final class BatchNorm implements Module {
 
     /** Like {@link #forward(Tensor, boolean)}, writing into {@code out} (same shape as x) when non-null. */
     public Tensor forward(Tensor x, boolean training, Tensor out) {
-        int[] shape = checkInput(x, "forward");
+        checkInput(x);
         if (out == null) {
-            out = Tensor.zeros(shape);
-        } else if (!out.sameShape(shape) || out == x) {
-            throw new IllegalArgumentException(name + ": output tensor " + out + " must be a distinct tensor of the input's shape " + Arrays.toString(shape));
+            out = Tensor.zeros(x.shape());
+        } else if (!out.sameShape(x) || out == x) {
+            throw new IllegalArgumentException(name + ": output tensor " + out + " must be a distinct tensor of the input's shape " + x);
         }
-        run(x, shape, training, out);
+        run(x, training, out);
         return out;
     }
 
     /** Allocation-free forward: the result is this layer's buffer, overwritten by the next call. */
     @Override
     public Tensor forwardBuffered(Tensor x, boolean training) {
-        int[] shape = checkInput(x, "forward");
-        if (outputBuffer == null || !outputBuffer.sameShape(shape)) {
-            outputBuffer = Tensor.zeros(shape);
+        checkInput(x);
+        if (outputBuffer == null || !outputBuffer.sameShape(x)) {
+            outputBuffer = Tensor.zeros(x.shape());
         }
-        run(x, shape, training, outputBuffer);
+        run(x, training, outputBuffer);
         return outputBuffer;
     }
 
-    private int[] checkInput(Tensor x, String op) {
+    /** Checks rank and channel count without copying the shape (this runs on every call). */
+    private void checkInput(Tensor x) {
         if (x == null) {
-            throw new IllegalArgumentException(name + "." + op + ": input is null");
+            throw new IllegalArgumentException(name + ".forward: input is null");
         }
-        int[] shape = x.shape();
-        if (shape.length != 2 && shape.length != 4) {
+        int rank = x.dim();
+        if (rank != 2 && rank != 4) {
             throw new IllegalArgumentException(name + ": expected input of shape [N, C] or [N, C, H, W], got "
-                    + Arrays.toString(shape) + " (rank " + shape.length + ")");
+                    + Arrays.toString(x.shape()) + " (rank " + rank + ")");
         }
-        if (shape[1] != numFeatures) {
-            throw new IllegalArgumentException(name + ": input has " + shape[1] + " channels (shape "
-                    + Arrays.toString(shape) + "), expected " + numFeatures);
+        if (x.size(1) != numFeatures) {
+            throw new IllegalArgumentException(name + ": input has " + x.size(1) + " channels (shape "
+                    + Arrays.toString(x.shape()) + "), expected " + numFeatures);
         }
-        return shape;
     }
 
-    private void run(Tensor x, int[] shape, boolean training, Tensor out) {
-        int n = shape[0];
-        int s = shape.length == 4 ? shape[2] * shape[3] : 1;
+    private void run(Tensor x, boolean training, Tensor out) {
+        int n = x.size(0);
+        int s = x.dim() == 4 ? x.size(2) * x.size(3) : 1;
         long m = (long) n * s;
         if (training && m == 1) {
             throw new IllegalArgumentException(name + ": Expected more than 1 value per channel when training, got input size "
-                    + Arrays.toString(shape));
+                    + Arrays.toString(x.shape()));
         }
         input = x;
-        inputShape = shape;
         usedBatchStats = training || !track;
         if (m == 0) {
             return; // empty batch: empty output, statistics untouched
@@ -212,7 +210,7 @@ public final class BatchNorm implements Module {
         try {
             if (usedBatchStats) {
                 forRangeOfChannels(n, s, trainForwardTask);
-                checkFiniteStatistics(shape);
+                checkFiniteStatistics(x);
                 if (training && track) {
                     updateRunningStats(m);
                 }
@@ -278,11 +276,11 @@ public final class BatchNorm implements Module {
         }
     }
 
-    private void checkFiniteStatistics(int[] shape) {
+    private void checkFiniteStatistics(Tensor x) {
         for (int c = 0; c < numFeatures; c++) {
             if (Double.isNaN(batchMean[c]) || Double.isNaN(batchVar[c])) {
                 input = null; // no backward through a rejected batch
-                throw new IllegalArgumentException(name + ": input " + Arrays.toString(shape) + " has NaN or Inf in channel " + c
+                throw new IllegalArgumentException(name + ": input " + Arrays.toString(x.shape()) + " has NaN or Inf in channel " + c
                         + "; the batch was rejected and the running statistics are unchanged");
             }
         }
@@ -304,8 +302,8 @@ public final class BatchNorm implements Module {
     /** Gradient w.r.t. the input of the last forward, as a new tensor; adds into weightGrad/biasGrad. */
     @Override
     public Tensor backward(Tensor gradOutput) {
-        int[] shape = checkGradOutput(gradOutput);
-        Tensor dx = Tensor.zeros(shape);
+        checkGradOutput(gradOutput);
+        Tensor dx = Tensor.zeros(gradOutput.shape());
         runBackward(gradOutput, dx);
         return dx;
     }
@@ -313,31 +311,30 @@ public final class BatchNorm implements Module {
     /** Allocation-free backward: the result is this layer's buffer, overwritten by the next call. */
     @Override
     public Tensor backwardBuffered(Tensor gradOutput) {
-        int[] shape = checkGradOutput(gradOutput);
-        if (gradInputBuffer == null || !gradInputBuffer.sameShape(shape)) {
-            gradInputBuffer = Tensor.zeros(shape);
+        checkGradOutput(gradOutput);
+        if (gradInputBuffer == null || !gradInputBuffer.sameShape(gradOutput)) {
+            gradInputBuffer = Tensor.zeros(gradOutput.shape());
         }
         runBackward(gradOutput, gradInputBuffer);
         return gradInputBuffer;
     }
 
-    private int[] checkGradOutput(Tensor dy) {
+    private void checkGradOutput(Tensor dy) {
         if (input == null) {
             throw new IllegalArgumentException(name + ": backward called before a successful forward");
         }
         if (dy == null) {
             throw new IllegalArgumentException(name + ".backward: gradOutput is null");
         }
-        if (!dy.sameShape(inputShape)) {
+        if (!dy.sameShape(input)) {
             throw new IllegalArgumentException(name + ".backward: gradOutput has shape " + Arrays.toString(dy.shape())
-                    + " but the last forward's input had shape " + Arrays.toString(inputShape));
+                    + " but the last forward's input had shape " + Arrays.toString(input.shape()));
         }
-        return inputShape;
     }
 
     private void runBackward(Tensor dy, Tensor dx) {
-        int n = inputShape[0];
-        int s = inputShape.length == 4 ? inputShape[2] * inputShape[3] : 1;
+        int n = input.size(0);
+        int s = input.dim() == 4 ? input.size(2) * input.size(3) : 1;
         if ((long) n * s == 0) {
             return;
         }
