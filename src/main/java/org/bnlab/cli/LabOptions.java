@@ -37,10 +37,7 @@ public final class LabOptions {
             throw new IllegalArgumentException("--seeds must be >= 1, got " + k);
         }
         if (threads != null) {
-            if (threads < 1) {
-                throw new IllegalArgumentException("--threads must be >= 1, got " + threads);
-            }
-            Parallel.setThreads(threads);
+            Parallel.setThreads(threads); // rejects < 1 with a clear message
         }
         int workers = Parallel.threads();
         // independent runs go side by side, one per core; each run's kernels then stay on its thread

@@ -1,6 +1,5 @@
 package org.bnlab.cli;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -123,8 +122,8 @@ public final class TrainCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(resume + ": the checkpoint has no optimizer/trainer state to resume from");
             }
             config = Metrics.JSON.readValue(require(saved.metadata(), Checkpoint.CONFIG_KEY, resume), TrainConfig.class);
-            if (steps != 5000 || epochs != null) {
-                config = config.withSteps(epochs != null ? stepsFor(config, epochs) : steps);
+            if (steps != 5000) {
+                config = config.withSteps(steps);
             }
             if (out == null) {
                 out = resume;
@@ -137,7 +136,7 @@ public final class TrainCommand implements Callable<Integer> {
                     nesterov, weightDecay, schedule, gamma, stepSize, batch, steps, evalEvery, seed, clipNorm);
         }
         Dataset ds = loadData(config);
-        if (epochs != null && saved == null) {
+        if (epochs != null) {
             config = config.withSteps((long) epochs * (ds.train().size() / config.batch()));
         }
         if (out == null) {
@@ -186,7 +185,8 @@ public final class TrainCommand implements Callable<Integer> {
         meta.put(Checkpoint.MODEL_KEY, Metrics.JSON.writeValueAsString(config.model()));
         meta.put(Checkpoint.CONFIG_KEY, Metrics.JSON.writeValueAsString(config));
         meta.put("bnlab.pytorch_module", trainer.model().toString());
-        meta.put("bnlab.provenance", Metrics.JSON.writeValueAsString(Provenance.collect()));
+        Map<String, Object> provenance = Provenance.collect();
+        meta.put("bnlab.provenance", Metrics.JSON.writeValueAsString(provenance));
         org.bnlab.nn.StateDict sd = new org.bnlab.nn.StateDict();
         trainer.model().stateDict("", sd);
         Checkpoint.save(out, sd, trainer.trainerState(), meta);
@@ -201,7 +201,7 @@ public final class TrainCommand implements Callable<Integer> {
         fin.put("seed", config.seed());
         fin.put("dataset", ds.name());
         fin.put("config", config);
-        fin.put("provenance", Provenance.collect());
+        fin.put("provenance", provenance);
         AtomicFile.write(out.resolve("final.json"), o -> Metrics.PRETTY.writeValue(o, fin));
         System.out.printf("done: test accuracy %.2f%%, test loss %.4f, %.0f steps/s; wrote %s%n",
                 100 * test.accuracy(), test.loss(), stepsPerSecond, out);
@@ -211,10 +211,6 @@ public final class TrainCommand implements Callable<Integer> {
     static Dataset loadData(TrainConfig config) throws IOException {
         Dataset ds = config.dataDir() != null ? Datasets.fromDirectory(Path.of(config.dataDir())) : Datasets.load(config.dataset());
         return config.standardize() ? ds.standardized() : ds;
-    }
-
-    private long stepsFor(TrainConfig c, int epochs) throws IOException {
-        return (long) epochs * (loadData(c).train().size() / c.batch());
     }
 
     static String require(Map<String, String> meta, String key, Path where) {
@@ -235,6 +231,4 @@ public final class TrainCommand implements Callable<Integer> {
         parts.add(String.valueOf(s.classes()));
         return "mlp " + String.join("-", parts) + " " + s.activation() + (s.batchNorm() ? " +BN" : "");
     }
-
-    static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
 }

@@ -57,13 +57,8 @@ public final class Conv2d implements Module {
         int fanIn = inCh * kernel * kernel;
         this.weight = new Parameter("weight", new float[outCh * fanIn], new float[outCh * fanIn],
                 outCh, inCh, kernel, kernel);
-        Init.uniformFanIn(weight.data(), fanIn, rng);
-        if (bias) {
-            this.bias = new Parameter("bias", new float[outCh], new float[outCh], outCh);
-            Init.uniformFanIn(this.bias.data(), fanIn, rng);
-        } else {
-            this.bias = null;
-        }
+        this.bias = bias ? new Parameter("bias", new float[outCh], new float[outCh], outCh) : null;
+        org.bnlab.nn.init.Init.linearDefault(weight, this.bias, fanIn, rng);
     }
 
     public Parameter weight() {
@@ -87,13 +82,13 @@ public final class Conv2d implements Module {
     @Override
     public Tensor forwardBuffered(Tensor x, boolean training) {
         if (x.dim() != 4 || x.size(1) != inCh) {
-            throw new IllegalArgumentException(this + ": expected input [N, " + inCh + ", H, W], got " + Init.shape(x));
+            throw new IllegalArgumentException(this + ": expected input [N, " + inCh + ", H, W], got " + java.util.Arrays.toString(x.shape()));
         }
         int n = x.size(0);
         int h = x.size(2);
         int w = x.size(3);
         if (h + 2 * padding < kernel || w + 2 * padding < kernel) {
-            throw new IllegalArgumentException(this + ": input " + Init.shape(x) + " is smaller than the kernel "
+            throw new IllegalArgumentException(this + ": input " + java.util.Arrays.toString(x.shape()) + " is smaller than the kernel "
                     + kernel + " after padding " + padding);
         }
         int oh = outSize(h);
@@ -139,7 +134,7 @@ public final class Conv2d implements Module {
         int oh = outSize(h);
         int ow = outSize(w);
         if (!dy.sameShape(n, outCh, oh, ow)) {
-            throw new IllegalArgumentException(this + ": gradOutput has shape " + Init.shape(dy)
+            throw new IllegalArgumentException(this + ": gradOutput has shape " + java.util.Arrays.toString(dy.shape())
                     + " but the last forward produced [" + n + ", " + outCh + ", " + oh + ", " + ow + "]");
         }
         int p = oh * ow;

@@ -70,7 +70,7 @@ public final class Dropout implements Module {
 
     @Override
     public Tensor forwardBuffered(Tensor x, boolean training) {
-        if (out == null || !Shapes.same(out, x)) {
+        if (out == null || !out.sameShape(x)) {
             out = Tensor.zeros(x.shape());
             gradIn = Tensor.zeros(x.shape());
             mask = new float[x.numel()];
@@ -99,7 +99,7 @@ public final class Dropout implements Module {
         if (!haveForward) {
             throw new IllegalStateException("Dropout.backward called before forward");
         }
-        if (!Shapes.same(out, gradOutput)) {
+        if (!out.sameShape(gradOutput)) {
             throw new IllegalArgumentException("Dropout.backward: gradient shape " + gradOutput
                     + " differs from the output shape " + out);
         }

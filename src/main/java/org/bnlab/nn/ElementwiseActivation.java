@@ -32,7 +32,7 @@ abstract class ElementwiseActivation implements Module {
 
     @Override
     public Tensor forwardBuffered(Tensor x, boolean training) {
-        if (out == null || !Shapes.same(out, x)) {
+        if (out == null || !out.sameShape(x)) {
             out = Tensor.zeros(x.shape());
             gradIn = Tensor.zeros(x.shape());
         }
@@ -52,7 +52,7 @@ abstract class ElementwiseActivation implements Module {
         if (!haveForward) {
             throw new IllegalStateException(getClass().getSimpleName() + ".backward called before forward");
         }
-        if (!Shapes.same(out, gradOutput)) {
+        if (!out.sameShape(gradOutput)) {
             throw new IllegalArgumentException(getClass().getSimpleName() + ".backward: gradient shape "
                     + gradOutput + " differs from the output shape " + out);
         }

@@ -12,7 +12,7 @@ public final class Flatten implements Module {
     @Override
     public Tensor forwardBuffered(Tensor x, boolean training) {
         if (x.dim() < 2) {
-            throw new IllegalArgumentException(this + ": expected input [N, ...] of rank >= 2, got " + Init.shape(x));
+            throw new IllegalArgumentException(this + ": expected input [N, ...] of rank >= 2, got " + java.util.Arrays.toString(x.shape()));
         }
         inShape = x.shape();
         return x.reshape(inShape[0], rest());
@@ -25,7 +25,7 @@ public final class Flatten implements Module {
         }
         int rest = rest();
         if (!dy.sameShape(inShape[0], rest)) {
-            throw new IllegalArgumentException(this + ": gradOutput has shape " + Init.shape(dy)
+            throw new IllegalArgumentException(this + ": gradOutput has shape " + java.util.Arrays.toString(dy.shape())
                     + " but the last forward produced [" + inShape[0] + ", " + rest + "]");
         }
         return dy.reshape(inShape);

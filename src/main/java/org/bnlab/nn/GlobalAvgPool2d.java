@@ -14,7 +14,7 @@ public final class GlobalAvgPool2d implements Module {
     @Override
     public Tensor forwardBuffered(Tensor x, boolean training) {
         if (x.dim() != 4 || x.size(2) * x.size(3) == 0) {
-            throw new IllegalArgumentException(this + ": expected input [N, C, H, W] with H, W >= 1, got " + Init.shape(x));
+            throw new IllegalArgumentException(this + ": expected input [N, C, H, W] with H, W >= 1, got " + java.util.Arrays.toString(x.shape()));
         }
         int planes = x.size(0) * x.size(1);
         int hw = x.size(2) * x.size(3);
@@ -41,7 +41,7 @@ public final class GlobalAvgPool2d implements Module {
             throw new IllegalArgumentException(this + ": backward called before forward");
         }
         if (!dy.sameShape(inShape[0], inShape[1])) {
-            throw new IllegalArgumentException(this + ": gradOutput has shape " + Init.shape(dy)
+            throw new IllegalArgumentException(this + ": gradOutput has shape " + java.util.Arrays.toString(dy.shape())
                     + " but the last forward produced [" + inShape[0] + ", " + inShape[1] + "]");
         }
         if (dx == null || !dx.sameShape(inShape)) {

@@ -37,13 +37,8 @@ public final class Linear implements Module {
         this.in = in;
         this.out = out;
         this.weight = new Parameter("weight", new float[out * in], new float[out * in], out, in);
-        Init.uniformFanIn(weight.data(), in, rng);
-        if (bias) {
-            this.bias = new Parameter("bias", new float[out], new float[out], out);
-            Init.uniformFanIn(this.bias.data(), in, rng);
-        } else {
-            this.bias = null;
-        }
+        this.bias = bias ? new Parameter("bias", new float[out], new float[out], out) : null;
+        org.bnlab.nn.init.Init.linearDefault(weight, this.bias, in, rng);
     }
 
     public int inFeatures() {
@@ -71,7 +66,7 @@ public final class Linear implements Module {
     @Override
     public Tensor forwardBuffered(Tensor x, boolean training) {
         if (x.dim() != 2 || x.size(1) != in) {
-            throw new IllegalArgumentException(this + ": expected input [N, " + in + "], got " + Init.shape(x));
+            throw new IllegalArgumentException(this + ": expected input [N, " + in + "], got " + java.util.Arrays.toString(x.shape()));
         }
         int n = x.size(0);
         if (y == null || !y.sameShape(n, out)) {
@@ -100,7 +95,7 @@ public final class Linear implements Module {
         }
         int n = x.size(0);
         if (!dy.sameShape(n, out)) {
-            throw new IllegalArgumentException(this + ": gradOutput has shape " + Init.shape(dy)
+            throw new IllegalArgumentException(this + ": gradOutput has shape " + java.util.Arrays.toString(dy.shape())
                     + " but the last forward produced [" + n + ", " + out + "]");
         }
         float[] g = dy.data();

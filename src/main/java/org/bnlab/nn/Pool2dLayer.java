@@ -22,10 +22,10 @@ abstract class Pool2dLayer implements Module {
     /** Checks x, (re)allocates y [N, C, OH, OW] and remembers x. */
     final void prepareForward(Tensor x) {
         if (x.dim() != 4) {
-            throw new IllegalArgumentException(this + ": expected input [N, C, H, W], got " + Init.shape(x));
+            throw new IllegalArgumentException(this + ": expected input [N, C, H, W], got " + java.util.Arrays.toString(x.shape()));
         }
         if (x.size(2) < kernel || x.size(3) < kernel) {
-            throw new IllegalArgumentException(this + ": input " + Init.shape(x) + " is smaller than the kernel " + kernel);
+            throw new IllegalArgumentException(this + ": input " + java.util.Arrays.toString(x.shape()) + " is smaller than the kernel " + kernel);
         }
         int oh = (x.size(2) - kernel) / stride + 1;
         int ow = (x.size(3) - kernel) / stride + 1;
@@ -41,8 +41,8 @@ abstract class Pool2dLayer implements Module {
             throw new IllegalArgumentException(this + ": backward called before forward");
         }
         if (!dy.sameShape(y.shape())) {
-            throw new IllegalArgumentException(this + ": gradOutput has shape " + Init.shape(dy)
-                    + " but the last forward produced " + Init.shape(y));
+            throw new IllegalArgumentException(this + ": gradOutput has shape " + java.util.Arrays.toString(dy.shape())
+                    + " but the last forward produced " + java.util.Arrays.toString(y.shape()));
         }
         if (dx == null || !dx.sameShape(x.shape())) {
             dx = Tensor.zeros(x.shape());

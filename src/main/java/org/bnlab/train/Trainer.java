@@ -60,6 +60,9 @@ public final class Trainer {
     private final CrossEntropyLoss evalLoss = new CrossEntropyLoss();
     private final List<Parameter> params;
     private final int evalBatch;
+    private final BatchIterator.Layout layout;
+    private Split evalSplit;
+    private BatchIterator evalBatches;
     private long step;
     private double lossSinceEval;
     private long stepsSinceEval;
@@ -85,7 +88,7 @@ public final class Trainer {
         this.params = model.parameters();
         this.optimizer = buildOptimizer(config, params);
         this.scheduler = buildScheduler(config, optimizer);
-        BatchIterator.Layout layout = config.model().kind().equals("cnn") ? BatchIterator.Layout.IMAGE : BatchIterator.Layout.FLAT;
+        this.layout = config.model().kind().equals("cnn") ? BatchIterator.Layout.IMAGE : BatchIterator.Layout.FLAT;
         // the shuffling stream is derived from the seed but distinct from the initialization stream
         this.batches = BatchIterator.builder(data.train(), config.batch())
                 .shuffle(config.seed() * 0x9E3779B97F4A7C15L + 1).dropLast(true).layout(layout).build();
@@ -151,8 +154,13 @@ public final class Trainer {
 
     /** Mean loss and accuracy over a split, in eval mode (running statistics), in fixed order. */
     public EvalResult evaluate(Split split) {
-        BatchIterator.Layout layout = config.model().kind().equals("cnn") ? BatchIterator.Layout.IMAGE : BatchIterator.Layout.FLAT;
-        BatchIterator it = BatchIterator.builder(split, Math.min(evalBatch, split.size())).layout(layout).build();
+        if (evalSplit != split) {
+            // one iterator (and batch buffer) per split, reused by every evaluation
+            evalBatches = BatchIterator.builder(split, Math.min(evalBatch, split.size())).layout(layout).build();
+            evalSplit = split;
+        }
+        BatchIterator it = evalBatches;
+        it.seek(0);
         double sum = 0;
         long correct = 0;
         int seen = 0;

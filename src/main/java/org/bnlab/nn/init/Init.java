@@ -143,10 +143,18 @@ public final class Init {
         if (fanIn <= 0) {
             throw new IllegalArgumentException("fan_in must be > 0, got " + fanIn);
         }
-        kaimingUniform(weight.data(), fanIn, 1, FanMode.FAN_IN, Nonlinearity.LEAKY_RELU, Math.sqrt(5), rng);
+        // kaiming_uniform_(a = sqrt(5)) has gain sqrt(1/3), so its bound gain * sqrt(3 / fan_in) is 1/sqrt(fan_in)
+        double bound = 1 / Math.sqrt(fanIn);
+        symmetricUniform(weight.data(), bound, rng);
         if (bias != null) {
-            double bound = 1 / Math.sqrt(fanIn);
-            uniform(bias.data(), -bound, bound, rng);
+            symmetricUniform(bias.data(), bound, rng);
+        }
+    }
+
+    /** w ~ U(-bound, bound), drawn as (2u - 1) * bound, weight first then bias (the layers' order). */
+    private static void symmetricUniform(float[] w, double bound, SplittableRandom rng) {
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) ((rng.nextDouble() * 2.0 - 1.0) * bound);
         }
     }
 
