@@ -17,20 +17,27 @@ public final class DataOptions {
 
     /** The dataset named, or {@code fallback} when neither option was given. */
     public Dataset load(String fallback) throws IOException {
-        if (dataset != null && dataDir != null) {
-            throw new IllegalArgumentException("give either --dataset or --data, not both");
-        }
+        checkOne();
         if (dataDir != null) {
             return Datasets.fromDirectory(dataDir);
         }
         return Datasets.load(dataset != null ? dataset : fallback);
     }
 
+    /** --dataset and --data name the same thing: one of them at most. */
+    private void checkOne() {
+        if (dataset != null && dataDir != null) {
+            throw new IllegalArgumentException("give either --dataset or --data, not both");
+        }
+    }
+
     public String name(String fallback) {
+        checkOne();
         return dataDir != null ? null : dataset != null ? dataset : fallback;
     }
 
     public String dir() {
+        checkOne();
         return dataDir == null ? null : dataDir.toString();
     }
 }

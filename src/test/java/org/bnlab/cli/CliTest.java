@@ -62,6 +62,49 @@ class CliTest {
     }
 
     @Test
+    void resumeContinuesARunToMoreSteps(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("run");
+        assertEquals(0, run("train", "--bn", "--steps", "40", "--eval-every", "20", "--out", out.toString(), "--threads", "1").code());
+        Run r = run("train", "--resume", out.toString(), "--steps", "80");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("resuming " + out + " at step 40 of 80"), r.out());
+        List<String> lines = Files.readAllLines(out.resolve("metrics.jsonl"));
+        assertEquals(4, lines.size(), "two evaluations before the stop, two after");
+        assertEquals(80, Metrics.JSON.readTree(lines.get(3)).get("step").asInt());
+        assertEquals(80, Metrics.JSON.readTree(out.resolve("final.json").toFile()).get("steps").asInt());
+    }
+
+    @Test
+    void benchPrintsJsonWithTheCaseNames() throws Exception {
+        Run r = run("bench", "--json", "--filter", "[60,100]", "--seconds", "0.05", "--warmup", "0.05", "--threads", "1");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = Metrics.JSON.readTree(r.out());
+        for (String k : new String[] {"bn.forward_train[60,100]", "bn.forward_eval[60,100]", "bn.backward[60,100]", "jdk", "threads"}) {
+            assertTrue(j.has(k), k + " in " + r.out());
+        }
+        assertTrue(j.get("bn.forward_train[60,100]").asDouble() > 0);
+    }
+
+    @Test
+    void labAndPaperRejectBadInputClearly(@TempDir Path dir) {
+        Run u = run("lab", "no-such-experiment", "--quick", "--out", dir.toString());
+        assertEquals(2, u.code());
+        assertTrue(u.err().contains("unknown experiment 'no-such-experiment' (known: figure1"), u.err());
+        Run s = run("paper", "--seeds", "0", "--out", dir.toString());
+        assertEquals(2, s.code());
+        assertTrue(s.err().contains("--seeds must be >= 1"), s.err());
+        Run t = run("bench", "--threads", "0");
+        assertEquals(2, t.code());
+        assertTrue(t.err().contains("thread count must be >= 1"), t.err());
+        Run both = run("train", "--dataset", "mnist-sample", "--data", dir.toString(), "--out", dir.toString());
+        assertEquals(2, both.code());
+        assertTrue(both.err().contains("either --dataset or --data, not both"), both.err());
+        Run steps = run("lab", "figure1", "--steps", "5", "--out", dir.toString());
+        assertEquals(2, steps.code());
+        assertTrue(steps.err().contains("--steps must be >= 10"), steps.err());
+    }
+
+    @Test
     void badArgumentsGiveOneLineErrorUsageAndExitCode2() {
         Run r = run("train", "--steps", "many");
         assertEquals(2, r.code());

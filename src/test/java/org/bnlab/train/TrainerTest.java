@@ -146,6 +146,16 @@ class TrainerTest {
         }
     }
 
+    /** A learning rate far too high makes the outputs non-finite: a DivergedException naming the step. */
+    @Test
+    void divergenceIsReportedWithItsStep() {
+        ModelSpec relu = new ModelSpec("mlp", 1, 28, 28, 10, List.of(100, 100), "relu", false, "normal", 1.0, 0);
+        Trainer t = new Trainer(TrainConfig.paper("mnist-sample", relu, 10.0, 2000, 2000, 1), data);
+        DivergedException e = assertThrows(DivergedException.class, () -> t.run(null, null));
+        assertTrue(e.step() >= 1 && e.step() <= 2000, "step " + e.step());
+        assertTrue(e.getMessage().contains("training diverged at step " + e.step()), e.getMessage());
+    }
+
     @Test
     void mismatchedModelAndDataAreRejected() {
         ModelSpec wrong = new ModelSpec("mlp", 1, 32, 32, 10, List.of(8), "relu", false, "default", 0, 0);
