@@ -65,7 +65,7 @@ public final class Gemm {
         Workspace ws = WORKSPACE.get();
         ws.set(c, cOff, a, aOff, ars, acs, b, bOff, brs, bcs, m, n, k, accumulate, simd);
         if (simd) {
-            ws.pack = GemmSimd.pack(ws.pack, b, bOff, brs, bcs, n, k);
+            ws.pack = GemmSimd.pack(ws.pack, ws.gatherIdx, b, bOff, brs, bcs, n, k, GemmSimd.GATHER);
         }
         long macs = (long) m * n * k;
         int blocks = (m + ws.rowBlock() - 1) / ws.rowBlock();
@@ -99,6 +99,7 @@ public final class Gemm {
     /** Per-thread arguments, packing buffer and the task handed to {@link Parallel#forRange}. */
     private static final class Workspace implements Parallel.RangeTask {
         float[] pack = new float[0];
+        final int[] gatherIdx = new int[GemmSimd.MAX_LANES];
         private float[] c;
         private float[] a;
         private float[] b;

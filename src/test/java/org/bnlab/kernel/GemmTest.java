@@ -52,6 +52,31 @@ class GemmTest {
         }
     }
 
+    /**
+     * The transposed-B packing has two paths: the gather (JDK 21+) and the scalar four-column copy
+     * (JDK 17). Whichever this JVM uses in production, both must write the same panels, padding included.
+     */
+    @Test
+    void transposedPackingByGatherEqualsScalarCopy() {
+        if (!Simd.ENABLED) {
+            return;
+        }
+        SplittableRandom r = new SplittableRandom(11);
+        int[] idx = new int[GemmSimd.MAX_LANES];
+        for (int n : SIZES) {
+            for (int k : new int[] {1, 7, 300}) {
+                float[] b = rand(r, n * k + 5);
+                // B(p, j) = b[3 + j*k + p]: the layout of mmT's B (N x K, row-major)
+                float[] viaGather = GemmSimd.pack(new float[0], idx, b, 3, 1, k, n, k, true);
+                float[] viaCopy = GemmSimd.pack(new float[0], idx, b, 3, 1, k, n, k, false);
+                assertArrayEquals(viaCopy, viaGather, "n=" + n + " k=" + k);
+                // and the panels hold B: first panel, p = k-1, column 0
+                assertEquals(b[3 + (k - 1)], viaCopy[(k - 1) * Math.min(n > GemmSimd.V ? 2 * GemmSimd.V : GemmSimd.V, 2 * GemmSimd.V)],
+                        "n=" + n + " k=" + k);
+            }
+        }
+    }
+
     @Test
     void publicProductsMatchDoubleReference() {
         SplittableRandom r = new SplittableRandom(3);
