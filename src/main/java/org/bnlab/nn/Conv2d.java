@@ -125,6 +125,11 @@ public final class Conv2d implements Module {
 
     @Override
     public Tensor backwardBuffered(Tensor dy) {
+        return backwardBuffered(dy, true);
+    }
+
+    @Override
+    public Tensor backwardBuffered(Tensor dy, boolean inputGrad) {
         if (x == null) {
             throw new IllegalArgumentException(this + ": backward called before forward");
         }
@@ -139,15 +144,17 @@ public final class Conv2d implements Module {
         }
         int p = oh * ow;
         int ckk = inCh * kernel * kernel;
-        if (dx == null || !dx.sameShape(x.shape())) {
+        if (inputGrad && (dx == null || !dx.sameShape(x.shape()))) {
             dx = Tensor.zeros(x.shape());
         }
         float[] xd = x.data();
         float[] g = dy.data();
-        float[] dxd = dx.data();
+        float[] dxd = inputGrad ? dx.data() : null;
         float[] wd = weight.data();
         float[] dw = weight.grad();
-        java.util.Arrays.fill(dxd, 0f);
+        if (inputGrad) {
+            java.util.Arrays.fill(dxd, 0f);
+        }
         for (int s = 0; s < n; s++) {
             int gOff = s * outCh * p;
             int xOff = s * inCh * h * w;
@@ -165,11 +172,13 @@ public final class Conv2d implements Module {
                     db[o] += sum;
                 }
             }
-            // dcol (CKK, P) = Wᵀ (CKK, O) · dy_s (O, P), then scatter-added into dx_s
-            Gemm.mTm(col, 0, wd, 0, g, gOff, ckk, p, outCh, false);
-            Im2col.col2imAdd(dxd, xOff, col, inCh, h, w, kernel, stride, padding, oh, ow);
+            if (inputGrad) {
+                // dcol (CKK, P) = Wᵀ (CKK, O) · dy_s (O, P), then scatter-added into dx_s
+                Gemm.mTm(col, 0, wd, 0, g, gOff, ckk, p, outCh, false);
+                Im2col.col2imAdd(dxd, xOff, col, inCh, h, w, kernel, stride, padding, oh, ow);
+            }
         }
-        return dx;
+        return inputGrad ? dx : null;
     }
 
     @Override

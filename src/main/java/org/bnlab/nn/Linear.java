@@ -90,6 +90,11 @@ public final class Linear implements Module {
 
     @Override
     public Tensor backwardBuffered(Tensor dy) {
+        return backwardBuffered(dy, true);
+    }
+
+    @Override
+    public Tensor backwardBuffered(Tensor dy, boolean inputGrad) {
         if (x == null) {
             throw new IllegalArgumentException(this + ": backward called before forward");
         }
@@ -110,6 +115,9 @@ public final class Linear implements Module {
                     db[j] += g[row + j];
                 }
             }
+        }
+        if (!inputGrad) {
+            return null;
         }
         if (dx == null || !dx.sameShape(n, in)) {
             dx = Tensor.zeros(n, in);

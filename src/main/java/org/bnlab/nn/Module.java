@@ -22,6 +22,17 @@ public interface Module {
 
     Tensor backwardBuffered(Tensor gradOutput);
 
+    /**
+     * Backward that may skip the gradient with respect to the input when {@code inputGrad} is false,
+     * as PyTorch does for an input that does not require grad (a network's data batch): parameter
+     * gradients are exactly those of {@link #backwardBuffered(Tensor)}; the return value is then
+     * unspecified (possibly null). Layers whose input gradient is costly (Linear, Conv2d: a whole
+     * GEMM) honour it; the others compute it anyway.
+     */
+    default Tensor backwardBuffered(Tensor gradOutput, boolean inputGrad) {
+        return backwardBuffered(gradOutput);
+    }
+
     default Tensor forward(Tensor x, boolean training) {
         return forwardBuffered(x, training).copy();
     }

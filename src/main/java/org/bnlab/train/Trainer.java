@@ -127,7 +127,7 @@ public final class Trainer {
         Tensor logits = model.forwardBuffered(batches.images(), true);
         checkFinite(logits);
         float l = loss.forward(logits, batches.labels());
-        model.backwardBuffered(loss.gradBuffer());
+        model.backwardBuffered(loss.gradBuffer(), false); // the data batch needs no gradient
         if (config.clipNorm() > 0) {
             GradClip.clipGradNorm(params, config.clipNorm());
         }

@@ -113,4 +113,51 @@ class SequentialTest {
         net.zeroGrad();
         assertArrayEquals(new float[2], s1.weight.grad());
     }
+
+    /** Without the input gradient (the training loop's call), every parameter gradient is bit-identical. */
+    @Test
+    void skippingTheInputGradientLeavesParameterGradientsUnchanged() {
+        java.util.function.Supplier<Sequential> mlp = () -> new Sequential(new Linear(6, 5, true, 1), new Sigmoid(),
+                new Linear(5, 4, false, 2), new Tanh(), new Linear(4, 3, true, 3));
+        java.util.function.Supplier<Sequential> cnn = () -> new Sequential(new Conv2d(2, 3, 3, 1, 1, true, 4), new ReLU(),
+                new MaxPool2d(2, 2), new Flatten(), new Linear(12, 3, true, 5));
+        Tensor xm = Tensor.of(ramp(4 * 6), 4, 6);
+        Tensor xc = Tensor.of(ramp(2 * 2 * 4 * 4), 2, 2, 4, 4);
+        Tensor gm = Tensor.of(ramp(4 * 3), 4, 3);
+        Tensor gc = Tensor.of(ramp(2 * 3), 2, 3);
+        for (Object[] c : new Object[][] {{mlp, xm, gm}, {cnn, xc, gc}}) {
+            @SuppressWarnings("unchecked")
+            java.util.function.Supplier<Sequential> make = (java.util.function.Supplier<Sequential>) c[0];
+            Sequential full = make.get();
+            Sequential skip = make.get();
+            full.forwardBuffered((Tensor) c[1], true);
+            skip.forwardBuffered((Tensor) c[1], true);
+            Tensor dx = full.backwardBuffered((Tensor) c[2], true);
+            assertEquals(((Tensor) c[1]).numel(), dx.numel());
+            org.junit.jupiter.api.Assertions.assertNull(skip.backwardBuffered((Tensor) c[2], false));
+            List<Parameter> a = full.parameters();
+            List<Parameter> b = skip.parameters();
+            assertEquals(a.size(), b.size());
+            for (int i = 0; i < a.size(); i++) {
+                assertArrayEquals(a.get(i).grad(), b.get(i).grad(), a.get(i).name());
+                org.junit.jupiter.api.Assertions.assertNotEquals(0f, absSum(b.get(i).grad()), b.get(i).name());
+            }
+        }
+    }
+
+    private static float[] ramp(int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) Math.sin(0.7 * i + 0.3);
+        }
+        return v;
+    }
+
+    private static float absSum(float[] v) {
+        float s = 0;
+        for (float f : v) {
+            s += Math.abs(f);
+        }
+        return s;
+    }
 }
