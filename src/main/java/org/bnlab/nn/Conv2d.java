@@ -33,6 +33,7 @@ public final class Conv2d implements Module {
     private final int padding;
     private final Parameter weight;
     private final Parameter bias;
+    private final List<Parameter> parameters;
     private Tensor x;
     private Tensor y;
     private Tensor dx;
@@ -58,6 +59,7 @@ public final class Conv2d implements Module {
         this.weight = new Parameter("weight", new float[outCh * fanIn], new float[outCh * fanIn],
                 outCh, inCh, kernel, kernel);
         this.bias = bias ? new Parameter("bias", new float[outCh], new float[outCh], outCh) : null;
+        this.parameters = bias ? List.of(weight, this.bias) : List.of(weight);
         org.bnlab.nn.init.Init.linearDefault(weight, this.bias, fanIn, rng);
     }
 
@@ -72,7 +74,7 @@ public final class Conv2d implements Module {
 
     @Override
     public List<Parameter> parameters() {
-        return bias == null ? List.of(weight) : List.of(weight, bias);
+        return parameters;
     }
 
     private int outSize(int in) {
@@ -144,7 +146,7 @@ public final class Conv2d implements Module {
         }
         int p = oh * ow;
         int ckk = inCh * kernel * kernel;
-        if (inputGrad && (dx == null || !dx.sameShape(x.shape()))) {
+        if (inputGrad && !x.sameShape(dx)) {
             dx = Tensor.zeros(x.shape());
         }
         float[] xd = x.data();

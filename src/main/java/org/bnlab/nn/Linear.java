@@ -20,6 +20,7 @@ public final class Linear implements Module {
     private final int out;
     private final Parameter weight;
     private final Parameter bias;
+    private final List<Parameter> parameters;
     private Tensor x;
     private Tensor y;
     private Tensor dx;
@@ -38,6 +39,7 @@ public final class Linear implements Module {
         this.out = out;
         this.weight = new Parameter("weight", new float[out * in], new float[out * in], out, in);
         this.bias = bias ? new Parameter("bias", new float[out], new float[out], out) : null;
+        this.parameters = bias ? List.of(weight, this.bias) : List.of(weight);
         org.bnlab.nn.init.Init.linearDefault(weight, this.bias, in, rng);
     }
 
@@ -60,7 +62,7 @@ public final class Linear implements Module {
 
     @Override
     public List<Parameter> parameters() {
-        return bias == null ? List.of(weight) : List.of(weight, bias);
+        return parameters;
     }
 
     @Override

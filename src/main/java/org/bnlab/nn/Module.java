@@ -60,9 +60,11 @@ public interface Module {
         }
     }
 
+    /** Runs every step: indexed, so no iterator is allocated. */
     default void zeroGrad() {
-        for (Parameter p : parameters()) {
-            p.zeroGrad();
+        List<Parameter> ps = parameters();
+        for (int i = 0; i < ps.size(); i++) {
+            ps.get(i).zeroGrad();
         }
     }
 }

@@ -40,11 +40,11 @@ abstract class Pool2dLayer implements Module {
         if (x == null) {
             throw new IllegalArgumentException(this + ": backward called before forward");
         }
-        if (!dy.sameShape(y.shape())) {
+        if (!dy.sameShape(y)) {
             throw new IllegalArgumentException(this + ": gradOutput has shape " + java.util.Arrays.toString(dy.shape())
                     + " but the last forward produced " + java.util.Arrays.toString(y.shape()));
         }
-        if (dx == null || !dx.sameShape(x.shape())) {
+        if (!x.sameShape(dx)) {
             dx = Tensor.zeros(x.shape());
         }
     }

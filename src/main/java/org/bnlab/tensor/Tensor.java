@@ -86,6 +86,16 @@ public final class Tensor {
         return Arrays.equals(shape, other);
     }
 
+    /** {@link #sameShape(int...)} for a 2-D shape without the varargs array (the layers' per-call checks). */
+    public boolean sameShape(int d0, int d1) {
+        return shape.length == 2 && shape[0] == d0 && shape[1] == d1;
+    }
+
+    /** {@link #sameShape(int...)} for a 4-D shape without the varargs array. */
+    public boolean sameShape(int d0, int d1, int d2, int d3) {
+        return shape.length == 4 && shape[0] == d0 && shape[1] == d1 && shape[2] == d2 && shape[3] == d3;
+    }
+
     /** True when {@code other} has exactly this tensor's shape (no copy made: usable in hot paths). */
     public boolean sameShape(Tensor other) {
         return other != null && Arrays.equals(shape, other.shape);

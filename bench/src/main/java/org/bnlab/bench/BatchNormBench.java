@@ -32,7 +32,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Xmx8g"})
 public class BatchNormBench {
 
-    @Param({"256,64,32,32", "1024,1024"})
+    @Param({"256,64,32,32", "1024,1024", "60,100", "8,16,7,7"})
     public String shape;
 
     @Param({"1"})

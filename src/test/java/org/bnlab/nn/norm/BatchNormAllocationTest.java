@@ -1,0 +1,60 @@
+package org.bnlab.nn.norm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.SplittableRandom;
+import org.bnlab.kernel.Parallel;
+import org.bnlab.tensor.Tensor;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * forwardBuffered / backwardBuffered in training mode allocate nothing once warm (the training loop's
+ * path). Measured with the thread's allocation counter; the best of several rounds must be exactly 0,
+ * because a round that overlaps a JIT recompilation can allocate a few bytes (see TrainerTest).
+ */
+class BatchNormAllocationTest {
+    private final int saved = Parallel.threads();
+
+    @AfterEach
+    void restore() {
+        Parallel.setThreads(saved);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"'60,100'", "'8,16,7,7'"})
+    void trainingForwardAndBackwardAllocateNothing(String dims) {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        Assumptions.assumeTrue(mx instanceof com.sun.management.ThreadMXBean, "no allocation counter");
+        com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) mx;
+        Parallel.setThreads(1);
+        int[] shape = java.util.Arrays.stream(dims.split(",")).mapToInt(Integer::parseInt).toArray();
+        int len = (int) Tensor.numel(shape);
+        SplittableRandom r = new SplittableRandom(3);
+        float[] xs = new float[len];
+        float[] gs = new float[len];
+        for (int i = 0; i < len; i++) {
+            xs[i] = (float) (r.nextGaussian() * 2 + 1);
+            gs[i] = (float) r.nextGaussian();
+        }
+        Tensor x = Tensor.of(xs, shape);
+        Tensor dy = Tensor.of(gs, shape);
+        BatchNorm bn = BatchNorm.builder(shape[1]).build();
+        for (int i = 0; i < 20_000; i++) {
+            bn.forwardBuffered(x, true);
+            bn.backwardBuffered(dy);
+        }
+        long best = Long.MAX_VALUE;
+        for (int round = 0; round < 20 && best > 0; round++) {
+            long start = bean.getThreadAllocatedBytes(Thread.currentThread().getId());
+            for (int i = 0; i < 2000; i++) {
+                bn.forwardBuffered(x, true);
+                bn.backwardBuffered(dy);
+            }
+            best = Math.min(best, bean.getThreadAllocatedBytes(Thread.currentThread().getId()) - start);
+        }
+        assertEquals(0, best, "bytes allocated by 2000 forward+backward calls on " + dims + " (best round)");
+    }
+}
