@@ -49,6 +49,8 @@ final class GemmSimd {
 
     /**
      * Packs B(p,j) = b[bOff + p*brs + j*bcs] into panels; returns {@code buf}, grown if too small.
+     * {@code idx} is scratch of at least V ints (the gather offsets); {@code gather} selects the gather
+     * for a transposed B ({@link #GATHER} in production; the tests run both).
      */
     static float[] pack(float[] buf, int[] idx, float[] b, int bOff, int brs, int bcs, int n, int k, boolean gather) {
         long need = (long) k * ((n + V - 1) / V) * V;
@@ -57,6 +59,11 @@ final class GemmSimd {
         }
         if (buf.length < need) {
             buf = new float[(int) need];
+        }
+        if (brs == 1 && gather) {
+            for (int l = 0; l < V; l++) {
+                idx[l] = l * bcs; // gather offsets: V columns of a transposed B, bcs apart
+            }
         }
         for (int j0 = 0; j0 < n; ) {
             int w = panelWidth(n, j0);
@@ -76,9 +83,6 @@ final class GemmSimd {
                 // (vgatherdps) per V columns; the last < V columns and the padding as below.
                 int src = bOff + j0 * bcs;
                 int full = cols - cols % V;
-                for (int l = 0; l < V; l++) {
-                    idx[l] = l * bcs;
-                }
                 for (int jj0 = 0; jj0 < full; jj0 += V) {
                     int sj = src + jj0 * bcs;
                     for (int p = 0; p < k; p++) {

@@ -7,6 +7,7 @@ import java.util.List;
 import org.bnlab.data.Datasets;
 import org.bnlab.kernel.Parallel;
 import org.bnlab.kernel.Simd;
+import org.bnlab.testing.AllocationMeter;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -29,9 +30,6 @@ class TrainingAllocationTest {
     void steadyStateTrainingStepAllocatesNothing() throws IOException {
         Assumptions.assumeFalse(Simd.ENABLED, "checked in the scalar-kernel execution (-Dbnlab.simd=false); "
                 + "the SIMD path is measured with JMH -prof gc, see docs/PERFORMANCE.md");
-        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
-        Assumptions.assumeTrue(mx instanceof com.sun.management.ThreadMXBean, "no allocation counter");
-        com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) mx;
         var data = Datasets.load("mnist-sample");
         int saved = Parallel.threads();
         Parallel.setThreads(1);
@@ -41,15 +39,7 @@ class TrainingAllocationTest {
                 TrainConfig cfg = new TrainConfig("mnist-sample", null, false, spec, "sgd", 0.1, 0.9, true, 1e-4, "cosine", 1, 1,
                         60, 100_000, 100_000, 1, 1.0);
                 Trainer t = new Trainer(cfg, data);
-                long tid = Thread.currentThread().getId();
-                long best = Long.MAX_VALUE;
-                for (int round = 0; round < 10 && best > 0; round++) {
-                    long start = bean.getThreadAllocatedBytes(tid);
-                    for (int i = 0; i < 400; i++) {
-                        t.trainStep();
-                    }
-                    best = Math.min(best, bean.getThreadAllocatedBytes(tid) - start);
-                }
+                long best = AllocationMeter.bestOfRounds(10, 400, t::trainStep);
                 assertEquals(0, best, spec.activation() + ": bytes allocated by 400 steady-state steps");
             }
         } finally {

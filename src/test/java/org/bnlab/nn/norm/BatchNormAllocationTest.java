@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.util.SplittableRandom;
 import org.bnlab.kernel.Parallel;
 import org.bnlab.tensor.Tensor;
+import org.bnlab.testing.AllocationMeter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -26,12 +27,9 @@ class BatchNormAllocationTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource({"'60,100'", "'8,16,7,7'"})
     void trainingForwardAndBackwardAllocateNothing(String dims) {
-        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
-        Assumptions.assumeTrue(mx instanceof com.sun.management.ThreadMXBean, "no allocation counter");
         // as in TrainingAllocationTest: the SIMD path's allocation depends on C2's compile order and is
         // measured by JMH -prof gc; the scalar-kernel execution pins down our code deterministically
         Assumptions.assumeFalse(org.bnlab.kernel.Simd.ENABLED, "checked with -Dbnlab.simd=false; SIMD: JMH -prof gc");
-        com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) mx;
         Parallel.setThreads(1);
         int[] shape = java.util.Arrays.stream(dims.split(",")).mapToInt(Integer::parseInt).toArray();
         int len = (int) Tensor.numel(shape);
@@ -49,15 +47,10 @@ class BatchNormAllocationTest {
             bn.forwardBuffered(x, true);
             bn.backwardBuffered(dy);
         }
-        long best = Long.MAX_VALUE;
-        for (int round = 0; round < 20 && best > 0; round++) {
-            long start = bean.getThreadAllocatedBytes(Thread.currentThread().getId());
-            for (int i = 0; i < 2000; i++) {
-                bn.forwardBuffered(x, true);
-                bn.backwardBuffered(dy);
-            }
-            best = Math.min(best, bean.getThreadAllocatedBytes(Thread.currentThread().getId()) - start);
-        }
+        long best = AllocationMeter.bestOfRounds(20, 2000, () -> {
+            bn.forwardBuffered(x, true);
+            bn.backwardBuffered(dy);
+        });
         assertEquals(0, best, "bytes allocated by 2000 forward+backward calls on " + dims + " (best round)");
     }
 }
