@@ -11,7 +11,8 @@ package org.bnlab.kernel;
  *   y    = xhat * gamma + beta
  *   backward, with g = dy * gamma:
  *   dx   = rstd * (g - mean(g) - xhat * mean(g * xhat))
- *        = rstd*gamma*dy + (x - mu) * k + d,   k = -rstd^3 * mean(g * (x - mu)),  d = -rstd * mean(g)
+ *        = (x - mu) * k + rstd * (g - mean(g)),   k = -rstd^3 * mean(g * (x - mu))
+ *          (g - mean(g) inside the product: in a group of one value it cancels exactly, dx = 0)
  *   dgamma = sum dy * xhat,   dbeta = sum dy        (over every group the parameter touches)
  * </pre>
  * LayerNorm: a group is one sample's trailing {@code prod(normalizedShape)} values, gamma is per
@@ -52,9 +53,12 @@ public interface GroupNormKernel {
     void sumsRows(double[] sumDy, double[] sumDyXmu, float[] x, float[] dy, float[] meanHi, float[] meanLo,
                   int s, int r0, int r1);
 
-    /** Per row: {@code dx = a[r] * dy + (x - mean[r]) * k[r] + d[r]} (training-mode input gradient). */
-    void backwardRows(float[] dx, float[] x, float[] dy, float[] meanHi, float[] meanLo, float[] a, float[] k,
-                      float[] d, int s, int r0, int r1);
+    /**
+     * Per row, training-mode input gradient:
+     * {@code dx = (x - mean[r]) * k[r] + rstd[r] * (w[r] * dy - meanG[r])}, w the row's gamma.
+     */
+    void backwardRows(float[] dx, float[] x, float[] dy, float[] meanHi, float[] meanLo, double[] rstd, float[] w,
+                      double[] meanG, double[] k, int s, int r0, int r1);
 
     /** Per row: {@code dx = a[r] * dy} (eval mode with running statistics: they are constants). */
     void scaleRows(float[] dx, float[] dy, float[] a, int s, int r0, int r1);
@@ -67,9 +71,9 @@ public interface GroupNormKernel {
     void sumsElementwise(double[] sumG, double[] sumGXmu, float[] x, float[] dy, float[] gamma,
                          float[] meanHi, float[] meanLo, int m, int g0, int g1);
 
-    /** Per group: {@code dx = rstd[g] * gamma[j] * dy + (x - mean[g]) * k[g] + d[g]}. */
+    /** Per group: {@code dx = (x - mean[g]) * k[g] + rstd[g] * (gamma[j] * dy - meanG[g])}. */
     void backwardElementwise(float[] dx, float[] x, float[] dy, float[] gamma, float[] meanHi, float[] meanLo,
-                             float[] rstd, float[] k, float[] d, int m, int g0, int g1);
+                             double[] rstd, double[] meanG, double[] k, int m, int g0, int g1);
 
     /**
      * Parameter gradients of the per-element affine, for positions {@code [j0, j1)} over all

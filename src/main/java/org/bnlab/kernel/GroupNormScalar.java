@@ -26,17 +26,18 @@ final class GroupNormScalar implements GroupNormKernel {
     }
 
     @Override
-    public void backwardRows(float[] dx, float[] x, float[] dy, float[] meanHi, float[] meanLo, float[] a, float[] k,
-                             float[] d, int s, int r0, int r1) {
+    public void backwardRows(float[] dx, float[] x, float[] dy, float[] meanHi, float[] meanLo, double[] rstd, float[] w,
+                             double[] meanG, double[] k, int s, int r0, int r1) {
         for (int r = r0; r < r1; r++) {
             double mu = (double) meanHi[r] + meanLo[r];
-            double ar = a[r];
+            double rs = rstd[r];
+            double wr = w[r];
+            double mg = meanG[r];
             double kr = k[r];
-            double dr = d[r];
             int base = r * s;
             for (int j = 0; j < s; j++) {
-                // dx = a * dy + (x - mean) * k + d
-                dx[base + j] = Subnormals.flush((float) (ar * dy[base + j] + (x[base + j] - mu) * kr + dr));
+                // dx = (x - mean) * k + rstd * (w * dy - mean(g))
+                dx[base + j] = Subnormals.flush((float) ((x[base + j] - mu) * kr + rs * (wr * dy[base + j] - mg)));
             }
         }
     }
@@ -80,16 +81,16 @@ final class GroupNormScalar implements GroupNormKernel {
 
     @Override
     public void backwardElementwise(float[] dx, float[] x, float[] dy, float[] gamma, float[] meanHi, float[] meanLo,
-                                    float[] rstd, float[] k, float[] d, int m, int g0, int g1) {
+                                    double[] rstd, double[] meanG, double[] k, int m, int g0, int g1) {
         for (int g = g0; g < g1; g++) {
             double mu = (double) meanHi[g] + meanLo[g];
             double rs = rstd[g];
+            double mg = meanG[g];
             double kg = k[g];
-            double dg = d[g];
             int base = g * m;
             for (int j = 0; j < m; j++) {
-                // dx = rstd * gamma * dy + (x - mean) * k + d
-                double v = rs * gamma[j] * dy[base + j] + (x[base + j] - mu) * kg + dg;
+                // dx = (x - mean) * k + rstd * (gamma * dy - mean(g))
+                double v = (x[base + j] - mu) * kg + rs * ((double) gamma[j] * dy[base + j] - mg);
                 dx[base + j] = Subnormals.flush((float) v);
             }
         }

@@ -50,30 +50,32 @@ final class GroupNormVector implements GroupNormKernel {
     }
 
     @Override
-    public void backwardRows(float[] dx, float[] x, float[] dy, float[] meanHi, float[] meanLo, float[] a, float[] k,
-                             float[] d, int s, int r0, int r1) {
+    public void backwardRows(float[] dx, float[] x, float[] dy, float[] meanHi, float[] meanLo, double[] rstd, float[] w,
+                             double[] meanG, double[] k, int s, int r0, int r1) {
         for (int r = r0; r < r1; r++) {
             float hi = meanHi[r];
             float lo = meanLo[r];
-            float ar = a[r];
-            float kr = k[r];
-            float dr = d[r];
+            float rs = (float) rstd[r];
+            float wr = w[r];
+            float mg = (float) meanG[r];
+            float kr = (float) k[r];
             FloatVector hv = FloatVector.broadcast(F, hi);
             FloatVector lv = FloatVector.broadcast(F, lo);
-            FloatVector av = FloatVector.broadcast(F, ar);
+            FloatVector rv = FloatVector.broadcast(F, rs);
+            FloatVector wv = FloatVector.broadcast(F, wr);
+            FloatVector mv = FloatVector.broadcast(F, mg);
             FloatVector kv = FloatVector.broadcast(F, kr);
-            FloatVector dv = FloatVector.broadcast(F, dr);
             int base = r * s;
             int j = 0;
-            // dx = (x - mean) * k + (dy * a + d)
+            // dx = (x - mean) * k + rstd * (w * dy - mean(g))
             for (; j + L <= s; j += L) {
-                FloatVector t = FloatVector.fromArray(F, dy, base + j).fma(av, dv);
+                FloatVector t = FloatVector.fromArray(F, dy, base + j).mul(wv).sub(mv).mul(rv);
                 FloatVector v = FloatVector.fromArray(F, x, base + j).sub(hv).sub(lv).fma(kv, t);
                 // flush subnormals to zero (see Subnormals), written inline so C2 keeps the intrinsics
                 v.blend(0f, v.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(dx, base + j);
             }
             for (; j < s; j++) {
-                float t = Math.fma(dy[base + j], ar, dr);
+                float t = (dy[base + j] * wr - mg) * rs;
                 dx[base + j] = Subnormals.flush(Math.fma((x[base + j] - hi) - lo, kr, t));
             }
         }
@@ -147,29 +149,29 @@ final class GroupNormVector implements GroupNormKernel {
 
     @Override
     public void backwardElementwise(float[] dx, float[] x, float[] dy, float[] gamma, float[] meanHi, float[] meanLo,
-                                    float[] rstd, float[] k, float[] d, int m, int g0, int g1) {
+                                    double[] rstd, double[] meanG, double[] k, int m, int g0, int g1) {
         for (int g = g0; g < g1; g++) {
             float hi = meanHi[g];
             float lo = meanLo[g];
-            float rs = rstd[g];
-            float kg = k[g];
-            float dg = d[g];
+            float rs = (float) rstd[g];
+            float mg = (float) meanG[g];
+            float kg = (float) k[g];
             FloatVector hv = FloatVector.broadcast(F, hi);
             FloatVector lv = FloatVector.broadcast(F, lo);
             FloatVector rv = FloatVector.broadcast(F, rs);
+            FloatVector mv = FloatVector.broadcast(F, mg);
             FloatVector kv = FloatVector.broadcast(F, kg);
-            FloatVector dv = FloatVector.broadcast(F, dg);
             int base = g * m;
             int j = 0;
-            // dx = (x - mean) * k + ((rstd * gamma) * dy + d)
+            // dx = (x - mean) * k + rstd * (gamma * dy - mean(g))
             for (; j + L <= m; j += L) {
-                FloatVector t = FloatVector.fromArray(F, gamma, j).mul(rv).fma(FloatVector.fromArray(F, dy, base + j), dv);
+                FloatVector t = FloatVector.fromArray(F, dy, base + j).mul(FloatVector.fromArray(F, gamma, j)).sub(mv).mul(rv);
                 FloatVector v = FloatVector.fromArray(F, x, base + j).sub(hv).sub(lv).fma(kv, t);
                 // flush subnormals to zero (see Subnormals), written inline so C2 keeps the intrinsics
                 v.blend(0f, v.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(dx, base + j);
             }
             for (; j < m; j++) {
-                float t = Math.fma(gamma[j] * rs, dy[base + j], dg);
+                float t = (dy[base + j] * gamma[j] - mg) * rs;
                 dx[base + j] = Subnormals.flush(Math.fma((x[base + j] - hi) - lo, kg, t));
             }
         }

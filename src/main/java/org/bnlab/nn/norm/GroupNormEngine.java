@@ -48,15 +48,17 @@ final class GroupNormEngine {
     private float[] meanHi = new float[0];
     private float[] meanLo = new float[0];
     private float[] rstd = new float[0];
-    private float[] kGroup = new float[0];
-    private float[] dGroup = new float[0];
+    private double[] kGroup = new double[0];
+    private double[] meanG = new double[0];
     // Per row.
     private float[] rowHi = new float[0];
     private float[] rowLo = new float[0];
     private float[] alpha = new float[0];
     private float[] shift = new float[0];
-    private float[] kRow = new float[0];
-    private float[] dRow = new float[0];
+    private double[] rowRstd = new double[0];
+    private float[] rowW = new float[0];
+    private double[] rowMeanG = new double[0];
+    private double[] rowK = new double[0];
     private double[] rowSumDy = new double[0];
     private double[] rowSumDyXmu = new double[0];
     // Per parameter (channel or position): double sums of the parameter gradients.
@@ -257,35 +259,30 @@ final class GroupNormEngine {
                 a += w * rowSumDy[r];
                 b += w * rowSumDyXmu[r];
             }
-            float k = coefK(g, b);
-            float d = coefD(g, a);
+            double k = coefK(g, b);
             for (int r = g * rowsPerGroup; r < (g + 1) * rowsPerGroup; r++) {
-                kRow[r] = k;
-                dRow[r] = d;
+                rowRstd[r] = invStd[g];
+                rowW[r] = (float) gammaOf(r % channels);
+                rowMeanG[r] = a / m;
+                rowK[r] = k;
             }
         }
-        kernel.backwardRows(curY, curX, curDy, rowHi, rowLo, alpha, kRow, dRow, s, r0, r1);
+        kernel.backwardRows(curY, curX, curDy, rowHi, rowLo, rowRstd, rowW, rowMeanG, rowK, s, r0, r1);
     }
 
     private void backwardElementwiseRange(int g0, int g1) {
         kernel.sumsElementwise(sumA, sumB, curX, curDy, gamma, meanHi, meanLo, m, g0, g1);
         for (int g = g0; g < g1; g++) {
             kGroup[g] = coefK(g, sumB[g]);
-            dGroup[g] = coefD(g, sumA[g]);
+            meanG[g] = sumA[g] / m;
         }
-        kernel.backwardElementwise(curY, curX, curDy, gamma, meanHi, meanLo, rstd, kGroup,
-                dGroup, m, g0, g1);
+        kernel.backwardElementwise(curY, curX, curDy, gamma, meanHi, meanLo, invStd, meanG, kGroup, m, g0, g1);
     }
 
     /** k = -rstd^3 * mean(g (x - mean)) = -rstd^2 * mean(g * xhat). */
-    private float coefK(int g, double sumGXmu) {
+    private double coefK(int g, double sumGXmu) {
         double is = invStd[g];
-        return (float) (-is * is * is * sumGXmu / m);
-    }
-
-    /** d = -rstd * mean(g). */
-    private float coefD(int g, double sumG) {
-        return (float) (-invStd[g] * sumG / m);
+        return -is * is * is * sumGXmu / m;
     }
 
     private void affineGradsRange(int u0, int u1) {
@@ -321,16 +318,18 @@ final class GroupNormEngine {
             meanHi = new float[numGroups];
             meanLo = new float[numGroups];
             rstd = new float[numGroups];
-            kGroup = new float[numGroups];
-            dGroup = new float[numGroups];
+            kGroup = new double[numGroups];
+            meanG = new double[numGroups];
         }
         if (rowHi.length < rows) {
             rowHi = new float[rows];
             rowLo = new float[rows];
             alpha = new float[rows];
             shift = new float[rows];
-            kRow = new float[rows];
-            dRow = new float[rows];
+            rowRstd = new double[rows];
+            rowW = new float[rows];
+            rowMeanG = new double[rows];
+            rowK = new double[rows];
             rowSumDy = new double[rows];
             rowSumDyXmu = new double[rows];
         }
