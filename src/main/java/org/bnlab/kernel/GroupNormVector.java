@@ -13,8 +13,9 @@ import jdk.incubator.vector.VectorSpecies;
  * as in {@link BatchNormVector}; a sum that overflows or sees NaN/Inf is recomputed by the scalar
  * double-precision specification.
  *
- * <p>Slow spot, honestly: the per-row methods vectorize along a row, so rows of one value (GroupNorm
- * on dense [N, C] input) run in the scalar tails.
+ * <p>Slow spot, honestly: {@link #backwardRows} vectorizes along a row, so rows of one value (GroupNorm
+ * on dense [N, C] input) run in its scalar tail (BatchNorm's kernels behind the other per-row methods
+ * switch to vectors across rows there).
  */
 final class GroupNormVector implements GroupNormKernel {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
