@@ -122,7 +122,7 @@ final class BatchNormVector implements BatchNormKernel {
 
     /** Rows summed in float before the dense kernels flush into their double per-channel sums. */
     private static final int DENSE_FLUSH = 64;
-    /** Per-thread accumulator rows for the dense kernels (grown once to 4 * C floats, then reused). */
+    /** Per-thread accumulator rows for the dense kernels here and in GroupNormVector (grown once, then reused). */
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[1][0]);
 
     static float[] scratch(int size) {
