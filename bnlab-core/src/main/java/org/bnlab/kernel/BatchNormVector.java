@@ -122,10 +122,10 @@ final class BatchNormVector implements BatchNormKernel {
 
     /** Rows summed in float before the dense kernels flush into their double per-channel sums. */
     private static final int DENSE_FLUSH = 64;
-    /** Per-thread accumulator rows for the dense kernels (grown once to 4 * C floats, then reused). */
+    /** Per-thread accumulator rows for the dense kernels here and in GroupNormVector (grown once, then reused). */
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[1][0]);
 
-    private static float[] scratch(int size) {
+    static float[] scratch(int size) {
         float[][] holder = SCRATCH.get();
         if (holder[0].length < size) {
             holder[0] = new float[size];
@@ -204,7 +204,7 @@ final class BatchNormVector implements BatchNormKernel {
     }
 
     /** sums[c0 + v] += t[off + v] for v in [0, w), then t[off, off + w) = 0. */
-    private static void flushInto(float[] t, int off, double[] sums, int c0, int w) {
+    static void flushInto(float[] t, int off, double[] sums, int c0, int w) {
         for (int v = 0; v < w; v++) {
             sums[c0 + v] += t[off + v];
             t[off + v] = 0f;
