@@ -126,4 +126,34 @@ class CliTest {
         assertEquals(1, e.code(), "a missing file is an I/O error");
         assertTrue(e.err().contains("no checkpoint at"), e.err());
     }
+
+    /** Resume rules: options that would change the run are refused by name; --steps is honoured at any value. */
+    @Test
+    void resumeRulesAreExplicit(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("run");
+        Run first = run("train", "--hidden", "16", "--steps", "30", "--eval-every", "10", "--checkpoint-every", "10",
+                "--threads", "1", "--out", out.toString());
+        assertEquals(0, first.code(), first.err());
+        Run lr = run("train", "--resume", out.toString(), "--lr", "0.1", "--batch", "30");
+        assertEquals(2, lr.code());
+        assertTrue(lr.err().contains("--lr, --batch cannot change on resume"), lr.err());
+        Run below = run("train", "--resume", out.toString(), "--steps", "20");
+        assertEquals(2, below.code());
+        assertTrue(below.err().contains("below the step the run"), below.err());
+        Run again = run("train", "--resume", out.toString(), "--steps", "5000", "--eval-every", "2500");
+        assertEquals(0, again.code(), again.err());
+        assertTrue(again.out().contains("resuming " + out + " at step 30 of 5000"), again.out());
+        assertEquals(5000, org.bnlab.train.Metrics.JSON.readTree(out.resolve("final.json").toFile()).get("steps").asLong());
+        Run none = run("train", "--resume", dir.resolve("nothing").toString());
+        assertEquals(1, none.code());
+        assertTrue(none.err().contains("no such run directory"), none.err());
+    }
+
+    /** A sigmoid network at lr 1e30 stays finite; the divergence check stops it with exit code 3. */
+    @Test
+    void finiteDivergenceExitsWith3(@TempDir Path dir) {
+        Run r = run("train", "--lr", "1e30", "--steps", "400", "--eval-every", "20", "--threads", "1", "--out", dir.toString());
+        assertEquals(3, r.code(), r.err());
+        assertTrue(r.err().contains("diverged"), r.err());
+    }
 }
