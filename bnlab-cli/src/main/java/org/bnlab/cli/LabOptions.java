@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.bnlab.data.Dataset;
-import org.bnlab.kernel.Parallel;
+import org.bnlab.engine.Engine;
 import org.bnlab.lab.LabContext;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -37,11 +37,11 @@ public final class LabOptions {
             throw new IllegalArgumentException("--seeds must be >= 1, got " + k);
         }
         if (threads != null) {
-            Parallel.setThreads(threads); // rejects < 1 with a clear message
+            Engine.setThreads(threads); // rejects < 1 with a clear message
         }
-        int workers = Parallel.threads();
+        int workers = Engine.threads();
         // independent runs go side by side, one per core; each run's kernels then stay on its thread
-        Parallel.setThreads(1);
+        Engine.setThreads(1);
         List<Long> seedList = new ArrayList<>();
         for (long s = 1; s <= k; s++) {
             seedList.add(s);

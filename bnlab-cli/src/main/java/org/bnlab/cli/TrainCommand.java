@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.bnlab.data.Dataset;
 import org.bnlab.data.Datasets;
-import org.bnlab.kernel.Parallel;
+import org.bnlab.engine.Engine;
 import org.bnlab.train.AtomicFile;
 import org.bnlab.train.Checkpoint;
 import org.bnlab.train.EvalResult;
@@ -135,7 +135,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         if (threads != null) {
-            Parallel.setThreads(threads);
+            Engine.setThreads(threads);
         }
         if (checkpointEvery < 1) {
             throw new IllegalArgumentException("--checkpoint-every must be >= 1, got " + checkpointEvery);
@@ -201,7 +201,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         System.out.printf("training %s on %s (%d train / %d test), %s lr %s, batch %d, %d steps, seed %d, %d thread(s)%n",
                 describe(config.model()), ds.name(), ds.train().size(), ds.test().size(), config.optimizer(), config.lr(),
-                config.batch(), config.steps(), config.seed(), Parallel.threads());
+                config.batch(), config.steps(), config.seed(), Engine.threads());
 
         Map<String, Object> provenance = Provenance.collect();
         Map<String, String> meta = new LinkedHashMap<>();
