@@ -2,7 +2,7 @@ package org.bnlab.nn;
 
 import org.bnlab.kernel.Activations;
 
-/** torch.nn.ReLU: y = max(0, x); NaN propagates. Backward: dx = 0 where y <= 0, else dy (as threshold_backward). No parameters; {@code training} is ignored. */
+/** torch.nn.ReLU: y = max(0, x); NaN propagates. Backward: dx = 0 where y {@literal <=} 0, else dy (as threshold_backward). No parameters; {@code training} is ignored. */
 public final class ReLU extends ElementwiseActivation {
 
     @Override

@@ -4,7 +4,7 @@ import java.util.List;
 import org.bnlab.nn.Parameter;
 
 /**
- * torch.optim.AdamW (Loshchilov & Hutter, decoupled weight decay): the Adam update of {@link Adam}
+ * torch.optim.AdamW (Loshchilov &amp; Hutter, decoupled weight decay): the Adam update of {@link Adam}
  * with {@code p *= 1 - lr * weight_decay} before it instead of an L2 term in the gradient.
  * Defaults are PyTorch's: lr 1e-3, betas (0.9, 0.999), eps 1e-8, weight decay 1e-2.
  */
