@@ -88,9 +88,9 @@ public final class GhostBatchNorm extends NormLayer {
             return;
         }
         int count = ghostCount(n);
-        if (training) {
-            int last = n - (count - 1) * virtualBatchSize; // only the last ghost can be smaller
-            requireMoreThanOneValue((long) last * s, x, " (ghost batch " + (count - 1) + " of " + count + " holds " + last
+        int last = n - (count - 1) * virtualBatchSize; // only the last ghost can be smaller
+        if (training && (long) last * s == 1) { // the message is built only on failure: no allocation per step
+            requireMoreThanOneValue(1, x, " (ghost batch " + (count - 1) + " of " + count + " holds " + last
                     + " sample(s) of " + s + " value(s) per channel; virtualBatchSize " + virtualBatchSize + ")");
         }
         int sampleSize = numFeatures * s;
