@@ -29,9 +29,10 @@ import org.bnlab.tensor.Tensor;
  * <p>Variance convention (a decision): sigma_B uses the biased batch variance plus eps, the
  * paper's sqrt(var + eps), so r = 1, d = 0 is exactly BN's normalization; sigma uses the running
  * variance, which is BatchNorm's unbiased moving average of the variance. The paper instead keeps a
- * moving average of sigma itself, and tf.keras keeps separate renorm_mean/renorm_stddev moving
- * averages (renorm_momentum) beside moving_mean/moving_variance (momentum). One set of BatchNorm
- * buffers serves both here, so eval mode, the state_dict and Precise BN are BatchNorm's.
+ * moving average of sigma itself; tf.keras computes r and d from separate renorm_mean/renorm_stddev
+ * averages (renorm_momentum) and derives moving_variance from a moving average of sqrt(var + eps)
+ * (momentum). One set of BatchNorm buffers serves both here, so eval mode, the state_dict and
+ * Precise BN are BatchNorm's.
  *
  * <p>Mapping: tf.keras {@code BatchNormalization(renorm=True, renorm_momentum=0.99,
  * renorm_clipping={'rmax': R, 'rmin': 1/R, 'dmax': D})} is roughly {@code momentum(0.01)} (Keras
