@@ -23,7 +23,7 @@ if ! /usr/bin/python3 -c "import torch" 2>/dev/null || ! dpkg -s libopenblas0-pt
     echo "compare: need python3-torch and libopenblas0-pthread (apt-get install as root)" >&2; exit 1
   fi
 fi
-mvn -q -B -DskipTests package
+mvn -q -B -DskipTests install
 gcc -O3 -march=native -ffast-math -fopenmp bench/bandwidth.c -o "$out/bandwidth"
 
 echo "compare: bandwidth probe" >&2
@@ -33,7 +33,7 @@ for jvm in "$jdk25" java; do
   [[ -x "$jvm" || "$jvm" == java ]] || continue
   tag=$([[ "$jvm" == java ]] && echo jdk17 || echo jdk25)
   echo "compare: bnlab on $tag" >&2
-  "$jvm" --add-modules jdk.incubator.vector -jar target/bnlab.jar bench --json --threads "$threads" --seconds "$seconds" \
+  "$jvm" --add-modules jdk.incubator.vector -jar bnlab-cli/target/bnlab.jar bench --json --threads "$threads" --seconds "$seconds" \
     2>/dev/null > "$out/bnlab-$tag.json"
 done
 echo "compare: PyTorch" >&2

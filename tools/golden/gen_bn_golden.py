@@ -4,7 +4,7 @@
 Run (from the repository root; needs Debian's python3-torch 1.13 and numpy, which live in
 /usr/bin/python3, not necessarily in the python3 on PATH):
 
-    /usr/bin/python3 tools/golden/gen_bn_golden.py [--out src/test/resources/golden/bn]
+    /usr/bin/python3 tools/golden/gen_bn_golden.py [--out bnlab-core/src/test/resources/golden/bn]
 
 What it writes, into the output directory (old *.bin files there are removed first):
   - index.txt        one line per case: "<name> <description>"; the Java test reads the names.
@@ -14,7 +14,7 @@ The script is deterministic: running it again rewrites byte-identical files (tor
 thread and deterministic CPU kernels; nothing depends on time or on the machine).
 
 Inputs are NOT stored. x, dy, gamma and beta are generated from 64-bit seeds by a counter-based
-splitmix64 whose Java twin is src/test/java/org/bnlab/testing/GoldenRandom.java:
+splitmix64 whose Java twin is bnlab-core/src/test/java/org/bnlab/testing/GoldenRandom.java:
   z_i   = mix(seed + (i + 1) * 0x9E3779B97F4A7C15)          (the i-th splitmix64 output, i >= 0)
   u_i   = ((z_i >>> 40) - 2^23) * 2^-23                      (float32 in [-1, 1), exact)
   x     = mean_c + std_c * u  with  mean_c = 5 * u'_c,  std_c = 0.1 + 1.45 * (u''_c + 1)
@@ -350,7 +350,7 @@ def describe(case):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", default="src/test/resources/golden/bn")
+    ap.add_argument("--out", default="bnlab-core/src/test/resources/golden/bn")
     args = ap.parse_args()
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)

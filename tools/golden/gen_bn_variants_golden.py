@@ -3,7 +3,7 @@
 
 Run from the repository root with the interpreter that has Debian's python3-torch and numpy:
 
-    /usr/bin/python3 tools/golden/gen_bn_variants_golden.py [--out src/test/resources/golden/bn_variants]
+    /usr/bin/python3 tools/golden/gen_bn_variants_golden.py [--out bnlab-core/src/test/resources/golden/bn_variants]
 
 PyTorch 1.13 has none of these layers, so each reference is written here in torch float64 on
 float32-exact inputs (expected values rounded to float32 once, at the end):
@@ -309,7 +309,7 @@ def cases():
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", default="src/test/resources/golden/bn_variants")
+    ap.add_argument("--out", default="bnlab-core/src/test/resources/golden/bn_variants")
     args = ap.parse_args()
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)

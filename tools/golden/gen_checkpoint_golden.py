@@ -5,7 +5,7 @@ Needs PyTorch and numpy; on the project machine that is Debian's python3-torch u
 (the python3 on PATH has no torch). There is no `safetensors` package there, so this script carries
 its own minimal safetensors reader and writer (struct + json + numpy), written from the format spec.
 
-Generate (writes into src/test/resources/golden/checkpoint/):
+Generate (writes into bnlab-core/src/test/resources/golden/checkpoint/):
     /usr/bin/python3 tools/golden/gen_checkpoint_golden.py
   torch_model.safetensors  state_dict of Sequential(Linear(6,5,bias=False), BatchNorm1d(5), Sigmoid(),
                            Linear(5,3)) after two SGD steps in training mode, so running_mean,

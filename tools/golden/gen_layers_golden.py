@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Golden data for bnlab's layers from PyTorch (run with Debian's /usr/bin/python3: torch 1.13, numpy).
 
-Writes src/test/resources/golden/layers/<case>.txt. Format, one tensor per line:
+Writes bnlab-core/src/test/resources/golden/layers/<case>.txt. Format, one tensor per line:
     <name> <dim0>,<dim1>,... <v0> <v1> ...      (values float32 printed with 9 significant digits)
 Names: x, weight, bias (when present), y = layer(x), dy (a fixed random upstream gradient),
 dx, dweight, dbias = gradients of sum(y * dy). A line "# ..." is a comment with the layer's config.

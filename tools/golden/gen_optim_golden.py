@@ -3,7 +3,7 @@
 
 Run with Debian's PyTorch 1.13 (the python3 on PATH may lack torch):
     /usr/bin/python3 tools/golden/gen_optim_golden.py
-Writes src/test/resources/golden/optim/*.txt. Format, read by org.bnlab.optim.GoldenData (tests): one entry per line,
+Writes bnlab-core/src/test/resources/golden/optim/*.txt. Format, read by org.bnlab.optim.GoldenData (tests): one entry per line,
 `name v1 v2 ...` (whitespace separated numbers, float32 printed with 9 significant digits so they
 round-trip exactly, Python floats with 17); lines starting with '#' are comments.
 Gradients are fixed random sequences made here (no model, no autograd), so the optimizers' arithmetic

@@ -1,0 +1,150 @@
+package org.bnlab.cli;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import org.bnlab.data.Datasets;
+import org.bnlab.kernel.Parallel;
+import org.bnlab.kernel.Simd;
+import org.bnlab.nn.norm.BatchNorm;
+import org.bnlab.tensor.Tensor;
+import org.bnlab.train.Metrics;
+import org.bnlab.train.ModelSpec;
+import org.bnlab.train.TrainConfig;
+import org.bnlab.train.Trainer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code bnlab bench}: a quick run of the benchmark cases (the JMH suite in bench/ is the careful
+ * one). Each case: warm-up, then the median of timed repetitions. Case names carry the operation and
+ * shape, e.g. {@code bn.forward_train[256,64,32,32]}, {@code mlp.step[batch=60]}.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Time BatchNorm forward/backward and training steps; a table, or JSON with --json.")
+public final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--json", description = "print one JSON object: case name -> median milliseconds, plus jdk and threads")
+    boolean json;
+
+    @Option(names = "--threads", description = "threads (default: all cores)")
+    Integer threads;
+
+    @Option(names = "--filter", description = "only cases whose name contains this text")
+    String filter;
+
+    @Option(names = "--seconds", defaultValue = "1.0", description = "timed seconds per case (default: ${DEFAULT-VALUE})")
+    double seconds;
+
+    // Until C2 has compiled a kernel, Vector API code runs in the interpreter or C1, 100x slower;
+    // the first MLP steps take milliseconds each. Warm-up must outlast that.
+    @Option(names = "--warmup", defaultValue = "2.0", description = "warm-up seconds per case (default: ${DEFAULT-VALUE})")
+    double warmup;
+
+    static final int[][] BN_SHAPES = {{256, 64, 32, 32}, {32, 256, 14, 14}, {1024, 1024}, {60, 100}};
+
+    @Override
+    public Integer call() throws IOException {
+        if (threads != null) {
+            Parallel.setThreads(threads); // rejects < 1 with a clear message
+        }
+        if (!(seconds > 0)) {
+            throw new IllegalArgumentException("--seconds must be > 0");
+        }
+        Map<String, Double> results = new LinkedHashMap<>();
+        Map<String, Double> rates = new LinkedHashMap<>();
+        for (int[] shape : BN_SHAPES) {
+            String dims = Arrays.toString(shape).replace(" ", "").replace("[", "").replace("]", "");
+            BnCase c = new BnCase(shape);
+            long bytes = 4L * c.x.numel();
+            time(results, rates, "bn.forward_train[" + dims + "]", () -> c.bn.forward(c.x, true, c.y), 2 * bytes);
+            time(results, rates, "bn.forward_eval[" + dims + "]", () -> c.bn.forward(c.x, false, c.y), 2 * bytes);
+            c.bn.forward(c.x, true, c.y);
+            time(results, rates, "bn.backward[" + dims + "]", () -> c.bn.backwardBuffered(c.dy), 3 * bytes);
+        }
+        var data = Datasets.load("mnist-sample");
+        for (int batch : new int[] {60, 256}) {
+            TrainConfig cfg = new TrainConfig("mnist-sample", null, false, ModelSpec.paperMlp(true, 1.0), "sgd", 0.1, 0, false, 0,
+                    "none", 1, 1, batch, Long.MAX_VALUE / 2, Integer.MAX_VALUE, 1, 0);
+            Trainer t = cfg.trainer(data);
+            time(results, rates, "mlp.step[batch=" + batch + "]", t::trainStep, 0);
+        }
+        TrainConfig cnn = new TrainConfig("mnist-sample", null, false,
+                new ModelSpec("cnn", 1, 28, 28, 10, List.of(), "relu", true, "default", 0, 0), "sgd", 0.05, 0.9, false, 0,
+                "none", 1, 1, 128, Long.MAX_VALUE / 2, Integer.MAX_VALUE, 1, 0);
+        Trainer ct = cnn.trainer(data);
+        time(results, rates, "cnn.step[batch=128]", ct::trainStep, 0);
+
+        if (json) {
+            Map<String, Object> out = new LinkedHashMap<>(results);
+            out.put("jdk", Runtime.version().toString());
+            out.put("threads", Parallel.threads());
+            out.put("kernels", Simd.describe());
+            System.out.println(Metrics.JSON.writeValueAsString(out));
+        } else {
+            System.out.printf(Locale.ROOT, "bnlab bench: JDK %s, %d thread(s), %s kernels%n", Runtime.version(), Parallel.threads(), Simd.describe());
+            System.out.printf(Locale.ROOT, "%-34s %12s %14s%n", "case", "median ms", "rate");
+            for (var e : results.entrySet()) {
+                double r = rates.get(e.getKey());
+                String rate = e.getKey().startsWith("bn.") ? String.format(Locale.ROOT, "%.1f GB/s", r) : String.format(Locale.ROOT, "%.0f steps/s", r);
+                System.out.printf(Locale.ROOT, "%-34s %12.3f %14s%n", e.getKey(), e.getValue(), rate);
+            }
+            System.out.println("GB/s counts one read of each input and one write of each output (forward: x, y; backward: x, dy, dx).");
+        }
+        return 0;
+    }
+
+    private void time(Map<String, Double> results, Map<String, Double> rates, String name, Runnable op, long bytes) {
+        if (filter != null && !name.contains(filter)) {
+            return;
+        }
+        long warmEnd = System.nanoTime() + (long) (1e9 * warmup);
+        int warm = 0;
+        while (System.nanoTime() < warmEnd || warm < 10) {
+            op.run();
+            warm++;
+        }
+        List<Double> ms = new ArrayList<>();
+        long end = System.nanoTime() + (long) (1e9 * seconds);
+        while (System.nanoTime() < end || ms.size() < 5) {
+            long t0 = System.nanoTime();
+            op.run();
+            ms.add((System.nanoTime() - t0) / 1e6);
+        }
+        ms.sort(null);
+        double median = ms.get(ms.size() / 2);
+        results.put(name, median);
+        rates.put(name, bytes > 0 ? bytes / (median * 1e6) : 1000 / median);
+        if (!json) {
+            System.err.printf(Locale.ROOT, "  %s: %.3f ms%n", name, median);
+        }
+    }
+
+    /** One BN layer with its input, output and gradient buffers. */
+    private static final class BnCase {
+        final BatchNorm bn;
+        final Tensor x;
+        final Tensor y;
+        final Tensor dy;
+
+        BnCase(int[] shape) {
+            int len = (int) Tensor.numel(shape);
+            SplittableRandom r = new SplittableRandom(1);
+            float[] xs = new float[len];
+            float[] gs = new float[len];
+            for (int i = 0; i < len; i++) {
+                xs[i] = (float) (r.nextGaussian() * 2 + 1);
+                gs[i] = (float) r.nextGaussian();
+            }
+            x = Tensor.of(xs, shape);
+            dy = Tensor.of(gs, shape);
+            y = Tensor.zeros(shape);
+            bn = BatchNorm.builder(shape[1]).build();
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package org.bnlab.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.bnlab.data.Dataset;
+import org.bnlab.nn.Sequential;
+import org.bnlab.train.Checkpoint;
+import org.bnlab.train.EvalResult;
+import org.bnlab.train.Metrics;
+import org.bnlab.train.Models;
+import org.bnlab.train.Safetensors;
+import org.bnlab.train.TrainConfig;
+import org.bnlab.train.Evaluator;
+import org.bnlab.train.RunDirectory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code bnlab eval}: test accuracy and loss of a saved checkpoint. */
+@Command(name = "eval", mixinStandardHelpOptions = true, description = "Evaluate a checkpoint on a dataset's test split.")
+public final class EvalCommand implements Callable<Integer> {
+    @Option(names = "--checkpoint", required = true, paramLabel = "FILE",
+            description = "model.safetensors written by bnlab train (or its directory)")
+    Path checkpoint;
+
+    @Mixin
+    DataOptions data = new DataOptions();
+
+    @Override
+    public Integer call() throws IOException {
+        Path file = checkpoint;
+        if (Files.isDirectory(checkpoint)) {
+            Path latest = RunDirectory.latest(checkpoint);
+            file = Files.exists(checkpoint.resolve(Checkpoint.MODEL_FILE)) || latest == null
+                    ? checkpoint.resolve(Checkpoint.MODEL_FILE) : latest.resolve(Checkpoint.MODEL_FILE);
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new IOException("no checkpoint at " + file);
+        }
+        Safetensors.Loaded loaded = Safetensors.load(file);
+        TrainConfig config = Metrics.JSON.readValue(TrainCommand.require(loaded.metadata(), Checkpoint.CONFIG_KEY, file), TrainConfig.class);
+        Dataset ds;
+        if (data.dataset != null || data.dataDir != null) {
+            ds = data.load(null);
+            if (config.standardize()) {
+                ds = ds.standardized();
+            }
+        } else {
+            ds = TrainCommand.loadData(config);
+        }
+        Sequential model = Models.build(config.model(), config.seed());
+        Checkpoint.checkModel(file, loaded.stateDict(), model);
+        model.loadStateDict("", loaded.stateDict());
+        EvalResult r = Evaluator.evaluate(model, ds.test());
+        System.out.printf("%s on %s test (%d examples): accuracy %.2f%%, loss %.4f%n",
+                file, ds.name(), r.examples(), 100 * r.accuracy(), r.loss());
+        return 0;
+    }
+}

@@ -1,0 +1,297 @@
+package org.bnlab.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.bnlab.data.Dataset;
+import org.bnlab.data.Datasets;
+import org.bnlab.kernel.Parallel;
+import org.bnlab.train.AtomicFile;
+import org.bnlab.train.Checkpoint;
+import org.bnlab.train.EvalResult;
+import org.bnlab.train.Metrics;
+import org.bnlab.train.ModelSpec;
+import org.bnlab.nn.Sequential;
+import org.bnlab.train.DivergedException;
+import org.bnlab.train.Models;
+import org.bnlab.train.PeriodicCheckpoint;
+import org.bnlab.train.RunDirectory;
+import org.bnlab.train.Provenance;
+import org.bnlab.train.TrainConfig;
+import org.bnlab.train.Trainer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code bnlab train}: trains a network, writes metrics.jsonl, final.json and the checkpoint. */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Train a network (the paper's MLP by default) and write metrics and a checkpoint.")
+public final class TrainCommand implements Callable<Integer> {
+    @Mixin
+    DataOptions data = new DataOptions();
+
+    @Option(names = "--standardize", description = "standardize pixels with the training split's mean/std (default: scale to [0, 1] only)")
+    boolean standardize;
+
+    @Option(names = "--model", defaultValue = "mlp", description = "mlp or cnn (default: ${DEFAULT-VALUE})")
+    String model;
+
+    @Option(names = "--hidden", split = ",", defaultValue = "100,100,100", description = "MLP hidden widths (default: ${DEFAULT-VALUE})")
+    List<Integer> hidden;
+
+    @Option(names = "--activation", defaultValue = "sigmoid", description = "sigmoid, tanh or relu (default: ${DEFAULT-VALUE}; the cnn preset uses relu)")
+    String activation;
+
+    @Option(names = "--bn", description = "BatchNorm before every hidden nonlinearity")
+    boolean bn;
+
+    @Option(names = "--init", defaultValue = "default", description = "default (PyTorch's), normal, xavier or kaiming (default: ${DEFAULT-VALUE})")
+    String init;
+
+    @Option(names = "--init-std", defaultValue = "1.0", description = "sigma of --init normal (default: ${DEFAULT-VALUE})")
+    double initStd;
+
+    @Option(names = "--dropout", defaultValue = "0", description = "dropout after every hidden activation (default: ${DEFAULT-VALUE})")
+    double dropout;
+
+    @Option(names = "--optimizer", defaultValue = "sgd", description = "sgd, adam or adamw (default: ${DEFAULT-VALUE})")
+    String optimizer;
+
+    @Option(names = "--lr", defaultValue = "0.5", description = "learning rate (default: ${DEFAULT-VALUE})")
+    double lr;
+
+    @Option(names = "--momentum", defaultValue = "0", description = "SGD momentum (default: ${DEFAULT-VALUE})")
+    double momentum;
+
+    @Option(names = "--nesterov", description = "Nesterov momentum")
+    boolean nesterov;
+
+    @Option(names = "--weight-decay", defaultValue = "0", description = "L2 weight decay (AdamW: decoupled) (default: ${DEFAULT-VALUE})")
+    double weightDecay;
+
+    @Option(names = "--schedule", defaultValue = "none", description = "none, step, exp or cosine, per step (default: ${DEFAULT-VALUE})")
+    String schedule;
+
+    @Option(names = "--gamma", defaultValue = "0.1", description = "decay factor of the step/exp schedules (default: ${DEFAULT-VALUE})")
+    double gamma;
+
+    @Option(names = "--step-size", defaultValue = "10000", description = "steps between decays of the step schedule (default: ${DEFAULT-VALUE})")
+    int stepSize;
+
+    @Option(names = "--clip-norm", defaultValue = "0", description = "clip the gradient norm (0 = off) (default: ${DEFAULT-VALUE})")
+    double clipNorm;
+
+    @Option(names = "--batch", defaultValue = "60", description = "mini-batch size (default: ${DEFAULT-VALUE})")
+    int batch;
+
+    @Option(names = "--steps", defaultValue = "5000", description = "SGD steps (default: ${DEFAULT-VALUE})")
+    long steps;
+
+    @Option(names = "--epochs", description = "train this many epochs instead of --steps")
+    Integer epochs;
+
+    @Option(names = "--eval-every", defaultValue = "1000", description = "steps between test evaluations (default: ${DEFAULT-VALUE})")
+    int evalEvery;
+
+    @Option(names = "--seed", defaultValue = "1", description = "seed of initialization, shuffling and dropout (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--threads", description = "threads (default: all cores; results do not depend on it)")
+    Integer threads;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "output directory (default: runs/train-<timestamp>)")
+    Path out;
+
+    @Option(names = "--resume", paramLabel = "DIR", description = "continue the run in DIR from its last checkpoint; only "
+            + "--steps/--epochs, --eval-every, --checkpoint-every, --threads and --out may be given with it")
+    Path resume;
+
+    @Option(names = "--checkpoint-every", defaultValue = "1000", description = "steps between checkpoints in DIR/checkpoints "
+            + "(also at the end and on SIGINT/SIGTERM) (default: ${DEFAULT-VALUE})")
+    long checkpointEvery;
+
+    @Option(names = "--diverge-factor", defaultValue = "100", description = "stop (exit 3) when the mean training loss is above "
+            + "this multiple of the first loss at --diverge-patience evaluations in a row (default: ${DEFAULT-VALUE})")
+    double divergeFactor;
+
+    @Option(names = "--diverge-patience", defaultValue = "2", description = "see --diverge-factor (default: ${DEFAULT-VALUE})")
+    int divergePatience;
+
+    @Spec
+    CommandSpec spec;
+
+    /** Options that may be given with --resume; every other option would change the run and is refused. */
+    static final List<String> RESUMABLE = List.of("--resume", "--steps", "--epochs", "--eval-every", "--checkpoint-every",
+            "--threads", "--out");
+
+    @Override
+    public Integer call() throws IOException {
+        if (threads != null) {
+            Parallel.setThreads(threads);
+        }
+        if (checkpointEvery < 1) {
+            throw new IllegalArgumentException("--checkpoint-every must be >= 1, got " + checkpointEvery);
+        }
+        Checkpoint.Loaded saved = null;
+        TrainConfig config;
+        if (resume != null) {
+            List<String> refused = new ArrayList<>();
+            for (OptionSpec o : spec.commandLine().getParseResult().matchedOptions()) {
+                if (!RESUMABLE.contains(o.longestName())) {
+                    refused.add(o.longestName());
+                }
+            }
+            if (!refused.isEmpty()) {
+                throw new IllegalArgumentException("--resume continues the saved run with its own configuration; "
+                        + String.join(", ", refused) + " cannot change on resume (start a new run with --out instead)");
+            }
+            saved = loadResumable(resume);
+            config = Metrics.JSON.readValue(require(saved.metadata(), Checkpoint.CONFIG_KEY, resume), TrainConfig.class);
+            if (matched("--steps")) {
+                config = config.withSteps(steps);
+            }
+            if (matched("--eval-every")) {
+                config = config.withEvalEvery(evalEvery);
+            }
+            if (out == null) {
+                out = resume;
+            }
+        } else {
+            String kind = model;
+            ModelSpec modelSpec = new ModelSpec(kind, 1, 28, 28, Datasets.CLASSES, kind.equals("cnn") ? List.of() : hidden,
+                    kind.equals("cnn") ? "relu" : activation, bn, init, initStd, dropout);
+            config = new TrainConfig(data.name("mnist-sample"), data.dir(), standardize, modelSpec, optimizer, lr, momentum,
+                    nesterov, weightDecay, schedule, gamma, stepSize, batch, steps, evalEvery, seed, clipNorm);
+        }
+        if (out == null) {
+            out = Path.of("runs", "train-" + java.time.LocalDateTime.now().toString().replace(':', '-').replaceAll("\\..*", ""));
+        }
+        RunDirectory run = RunDirectory.open(out);
+        Dataset ds = loadData(config);
+        if (epochs != null) {
+            config = config.withSteps((long) epochs * (ds.train().size() / config.batch()));
+        }
+        if (ds.test().size() == 0) {
+            throw new IllegalArgumentException(ds.name() + ": the test split is empty; training needs one to evaluate on");
+        }
+
+        Sequential net = Models.build(config.model(), config.seed());
+        Trainer trainer = config.trainerBuilder(ds, net).divergenceCheck(divergeFactor, divergePatience).build();
+        Path metricsFile = out.resolve("metrics.jsonl");
+        if (saved != null) {
+            Checkpoint.checkModel(resume, saved.model(), net);
+            net.loadStateDict("", saved.model());
+            trainer.loadStateDict(saved.trainer());
+            if (config.steps() < trainer.step()) {
+                throw new IllegalArgumentException("--steps " + config.steps() + " is below the step the run in " + resume
+                        + " has reached (" + trainer.step() + ")");
+            }
+            MetricsLog.truncate(resume.resolve("metrics.jsonl"), metricsFile, trainer.step());
+            System.out.printf("resuming %s at step %d of %d%n", resume, trainer.step(), config.steps());
+        } else {
+            Files.deleteIfExists(metricsFile);
+        }
+        System.out.printf("training %s on %s (%d train / %d test), %s lr %s, batch %d, %d steps, seed %d, %d thread(s)%n",
+                describe(config.model()), ds.name(), ds.train().size(), ds.test().size(), config.optimizer(), config.lr(),
+                config.batch(), config.steps(), config.seed(), Parallel.threads());
+
+        Map<String, Object> provenance = Provenance.collect();
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put(Checkpoint.MODEL_KEY, Metrics.JSON.writeValueAsString(config.model()));
+        meta.put(Checkpoint.CONFIG_KEY, Metrics.JSON.writeValueAsString(config));
+        meta.put("bnlab.pytorch_module", net.toString());
+        meta.put("bnlab.provenance", Metrics.JSON.writeValueAsString(provenance));
+
+        long startStep = trainer.step();
+        long t0 = System.nanoTime();
+        PeriodicCheckpoint checkpoints = new PeriodicCheckpoint(run, checkpointEvery, () -> meta);
+        try (MetricsLog metrics = MetricsLog.append(metricsFile);
+             Progress progress = new Progress("train", config.steps(), System.out, 10);
+             SignalCheckpoint signals = SignalCheckpoint.install(checkpoints)) {
+            trainer.addListener(progress).addListener(metrics).addListener(checkpoints).addListener(signals);
+            trainer.fitTo(config.steps());
+        } catch (DivergedException e) {
+            Path last = run.latest();
+            throw new DivergedException(e.step(), e.getMessage().replaceFirst("^training diverged at step \\d+: ", "")
+                    + (last == null ? "; no checkpoint was saved" : "; the last good checkpoint is " + last));
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        double stepsPerSecond = (trainer.step() - startStep) / seconds;
+        // the final model beside the checkpoints, for eval and for PyTorch (load_state_dict, strict)
+        Checkpoint.saveModel(out.resolve(Checkpoint.MODEL_FILE), net, meta);
+
+        EvalResult test = trainer.evaluate(ds.test());
+        Map<String, Object> fin = new LinkedHashMap<>();
+        fin.put("test_accuracy", test.accuracy());
+        fin.put("test_loss", test.loss());
+        fin.put("steps", trainer.step());
+        fin.put("steps_per_second", stepsPerSecond);
+        fin.put("train_seconds", seconds);
+        fin.put("seed", config.seed());
+        fin.put("dataset", ds.name());
+        fin.put("config", config);
+        fin.put("checkpoint", out.relativize(run.latest()).toString());
+        fin.put("provenance", provenance);
+        AtomicFile.write(out.resolve("final.json"), o -> Metrics.PRETTY.writeValue(o, fin));
+        System.out.printf("done: test accuracy %.2f%%, test loss %.4f, %.0f steps/s; wrote %s%n",
+                100 * test.accuracy(), test.loss(), stepsPerSecond, out);
+        return 0;
+    }
+
+    private boolean matched(String option) {
+        return spec.commandLine().getParseResult().hasMatchedOption(option);
+    }
+
+    /** The latest checkpoint of a run directory, or a checkpoint directory of the two files. */
+    static Checkpoint.Loaded loadResumable(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            throw new IOException(dir + ": no such run directory");
+        }
+        Checkpoint.Loaded saved;
+        if (RunDirectory.isRunDirectory(dir)) {
+            RunDirectory.open(dir); // removes what an interrupted save left
+            saved = RunDirectory.loadLatest(dir);
+        } else if (Files.exists(dir.resolve(Checkpoint.TRAINER_FILE))) {
+            saved = Checkpoint.load(dir);
+        } else {
+            throw new IOException(dir + ": has no checkpoint to resume from (no checkpoints/latest; the run stopped before "
+                    + "its first checkpoint, see --checkpoint-every)");
+        }
+        if (saved.trainer() == null) {
+            throw new IOException(dir + ": the checkpoint has no optimizer/trainer state to resume from");
+        }
+        return saved;
+    }
+
+    static Dataset loadData(TrainConfig config) throws IOException {
+        Dataset ds = config.dataDir() != null ? Datasets.fromDirectory(Path.of(config.dataDir())) : Datasets.load(config.dataset());
+        return config.standardize() ? ds.standardized() : ds;
+    }
+
+    static String require(Map<String, String> meta, String key, Path where) {
+        String v = meta.get(key);
+        if (v == null) {
+            throw new IllegalArgumentException(where + ": checkpoint metadata has no '" + key + "' (not written by bnlab train?)");
+        }
+        return v;
+    }
+
+    static String describe(ModelSpec s) {
+        if (s.kind().equals("cnn")) {
+            return "cnn" + (s.batchNorm() ? "+BN" : "");
+        }
+        List<String> parts = new ArrayList<>();
+        parts.add(String.valueOf(s.features()));
+        s.hidden().forEach(h -> parts.add(String.valueOf(h)));
+        parts.add(String.valueOf(s.classes()));
+        return "mlp " + String.join("-", parts) + " " + s.activation() + (s.batchNorm() ? " +BN" : "");
+    }
+}

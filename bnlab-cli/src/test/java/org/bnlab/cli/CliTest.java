@@ -1,0 +1,129 @@
+package org.bnlab.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.bnlab.train.Metrics;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CliTest {
+
+    record Run(int code, String out, String err) {}
+
+    static Run run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = Main.run(args);
+            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @Test
+    void trainWritesMetricsFinalAndCheckpointAndEvalAgrees(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("run");
+        Run r = run("train", "--bn", "--steps", "120", "--eval-every", "60", "--lr", "0.5", "--init", "normal", "--init-std", "1",
+                "--out", out.toString(), "--threads", "1");
+        assertEquals(0, r.code(), r.err());
+        List<String> lines = Files.readAllLines(out.resolve("metrics.jsonl"));
+        assertEquals(2, lines.size());
+        JsonNode first = Metrics.JSON.readTree(lines.get(0));
+        for (String k : new String[] {"step", "train_loss", "test_loss", "test_accuracy", "elapsed_seconds"}) {
+            assertTrue(first.has(k), k);
+        }
+        JsonNode fin = Metrics.JSON.readTree(out.resolve("final.json").toFile());
+        for (String k : new String[] {"test_accuracy", "test_loss", "steps_per_second", "config", "seed"}) {
+            assertTrue(fin.has(k), k);
+        }
+        for (String k : new String[] {"git_commit", "jvm", "cpu"}) {
+            assertTrue(fin.get("provenance").has(k), k);
+        }
+        assertTrue(Files.exists(out.resolve("model.safetensors")));
+
+        Run e = run("eval", "--checkpoint", out.resolve("model.safetensors").toString());
+        assertEquals(0, e.code(), e.err());
+        String expected = String.format("accuracy %.2f%%", 100 * fin.get("test_accuracy").asDouble());
+        assertTrue(e.out().contains(expected), e.out() + " should contain " + expected);
+    }
+
+    @Test
+    void resumeContinuesARunToMoreSteps(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("run");
+        assertEquals(0, run("train", "--bn", "--steps", "40", "--eval-every", "20", "--out", out.toString(), "--threads", "1").code());
+        Run r = run("train", "--resume", out.toString(), "--steps", "80");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("resuming " + out + " at step 40 of 80"), r.out());
+        List<String> lines = Files.readAllLines(out.resolve("metrics.jsonl"));
+        assertEquals(4, lines.size(), "two evaluations before the stop, two after");
+        assertEquals(80, Metrics.JSON.readTree(lines.get(3)).get("step").asInt());
+        assertEquals(80, Metrics.JSON.readTree(out.resolve("final.json").toFile()).get("steps").asInt());
+    }
+
+    @Test
+    void benchPrintsJsonWithTheCaseNames() throws Exception {
+        Run r = run("bench", "--json", "--filter", "[60,100]", "--seconds", "0.05", "--warmup", "0.05", "--threads", "1");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = Metrics.JSON.readTree(r.out());
+        for (String k : new String[] {"bn.forward_train[60,100]", "bn.forward_eval[60,100]", "bn.backward[60,100]", "jdk", "threads"}) {
+            assertTrue(j.has(k), k + " in " + r.out());
+        }
+        assertTrue(j.get("bn.forward_train[60,100]").asDouble() > 0);
+    }
+
+    @Test
+    void labAndPaperRejectBadInputClearly(@TempDir Path dir) {
+        Run u = run("lab", "no-such-experiment", "--quick", "--out", dir.toString());
+        assertEquals(2, u.code());
+        assertTrue(u.err().contains("unknown experiment 'no-such-experiment' (known: figure1"), u.err());
+        Run s = run("paper", "--seeds", "0", "--out", dir.toString());
+        assertEquals(2, s.code());
+        assertTrue(s.err().contains("--seeds must be >= 1"), s.err());
+        Run t = run("bench", "--threads", "0");
+        assertEquals(2, t.code());
+        assertTrue(t.err().contains("thread count must be >= 1"), t.err());
+        Run both = run("train", "--dataset", "mnist-sample", "--data", dir.toString(), "--out", dir.toString());
+        assertEquals(2, both.code());
+        assertTrue(both.err().contains("either --dataset or --data, not both"), both.err());
+        Run steps = run("lab", "figure1", "--steps", "5", "--out", dir.toString());
+        assertEquals(2, steps.code());
+        assertTrue(steps.err().contains("--steps must be >= 10"), steps.err());
+    }
+
+    @Test
+    void badArgumentsGiveOneLineErrorUsageAndExitCode2() {
+        Run r = run("train", "--steps", "many");
+        assertEquals(2, r.code());
+        assertTrue(r.err().startsWith("bnlab: "), r.err());
+        assertTrue(r.err().contains("Usage:"), r.err());
+        Run u = run("train", "--no-such-flag");
+        assertEquals(2, u.code());
+    }
+
+    @Test
+    void badValuesAndMissingDataGiveClearErrors(@TempDir Path dir) {
+        Run r = run("train", "--activation", "softplus", "--out", dir.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("unknown activation 'softplus'"), r.err());
+        Run d = run("train", "--data", dir.resolve("nothing").toString(), "--out", dir.toString());
+        assertEquals(1, d.code());
+        assertTrue(d.err().contains("bnlab: "), d.err());
+        Run e = run("eval", "--checkpoint", dir.resolve("missing.safetensors").toString());
+        assertEquals(1, e.code(), "a missing file is an I/O error");
+        assertTrue(e.err().contains("no checkpoint at"), e.err());
+    }
+}

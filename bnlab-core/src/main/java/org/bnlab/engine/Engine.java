@@ -1,0 +1,38 @@
+package org.bnlab.engine;
+
+import org.bnlab.kernel.Parallel;
+import org.bnlab.kernel.Simd;
+
+/**
+ * Process-wide settings of bnlab's compute engine: the number of worker threads, and which kernels
+ * run (the Vector API kernels, or the scalar kernels that are their specification). Results do not
+ * depend on either: every parallel reduction uses fixed partitions merged in index order.
+ */
+public final class Engine {
+    private Engine() {
+    }
+
+    /** Worker threads used by the kernels (default: the available processors). */
+    public static int threads() {
+        return Parallel.threads();
+    }
+
+    /**
+     * Sets the number of worker threads for every later kernel call.
+     *
+     * @throws IllegalArgumentException if {@code n < 1}
+     */
+    public static void setThreads(int n) {
+        Parallel.setThreads(n);
+    }
+
+    /** True if the Vector API kernels run; false with {@code -Dbnlab.simd=false} or without the module. */
+    public static boolean simd() {
+        return Simd.ENABLED;
+    }
+
+    /** A one-line description of the kernels in use, e.g. for provenance. */
+    public static String kernels() {
+        return Simd.describe();
+    }
+}

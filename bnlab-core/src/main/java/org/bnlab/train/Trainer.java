@@ -1,0 +1,453 @@
+package org.bnlab.train;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import org.bnlab.data.BatchIterator;
+import org.bnlab.data.Split;
+import org.bnlab.nn.CrossEntropyLoss;
+import org.bnlab.nn.Module;
+import org.bnlab.nn.Parameter;
+import org.bnlab.nn.StateDict;
+import org.bnlab.optim.GradClip;
+import org.bnlab.optim.LRScheduler;
+import org.bnlab.optim.Optimizer;
+import org.bnlab.optim.SGD;
+import org.bnlab.tensor.Tensor;
+
+/**
+ * The training loop for any classifier {@link Module}: mini-batch optimization of the softmax
+ * cross-entropy, with periodic evaluation and {@link TrainingListener callbacks}.
+ *
+ * <pre>{@code
+ * Trainer trainer = Trainer.builder(net, data.train())
+ *         .optimizer(params -> SGD.builder(params).lr(0.05).momentum(0.9).build())
+ *         .batchSize(64).seed(1).evaluateOn(data.test(), 100).build();
+ * trainer.fit(300);   // 300 optimizer steps
+ * }</pre>
+ *
+ * <p>One step: zero the gradients, forward in training mode, fused softmax cross-entropy, backward
+ * (without the data batch's own gradient), optional gradient clipping, optimizer step, schedule step.
+ * Every buffer involved belongs to a layer, the loss or the batch iterator, so a step allocates nothing
+ * once the first has run. The input layout ([N, features] or [N, C, H, W]) comes from the model's
+ * first layer and the data's example shape. Shuffling derives from the seed, so a run is a pure function
+ * of the model's initial state, the data and the options, whatever the thread count, and
+ * {@link #stateDict()} / {@link #loadStateDict} continue it bit-exactly.
+ */
+public final class Trainer {
+
+    private final Module model;
+    private final Split train;
+    private final List<Parameter> params;
+    private final Optimizer optimizer;
+    private final LRScheduler scheduler;
+    private final BatchIterator batches;
+    private final CrossEntropyLoss loss = new CrossEntropyLoss();
+    private final double clipNorm;
+    private final Split evalSplit;
+    private final int evalEvery;
+    private final Evaluator evaluator;
+    private final DivergenceCheck divergence;
+    private final List<TrainingListener> listeners = new ArrayList<>();
+
+    private long step;
+    private double lossSinceEval;
+    private long stepsSinceEval;
+    private double elapsedBefore;
+    /** System.nanoTime() at the start of the running fit, or -1 outside a fit. */
+    private long fitStart = -1;
+
+    private Trainer(Builder b) {
+        this.model = b.model;
+        this.train = b.train;
+        this.params = model.parameters();
+        this.optimizer = b.optimizer.apply(params);
+        if (optimizer == null) {
+            throw new IllegalArgumentException("Trainer: the optimizer factory returned null");
+        }
+        this.scheduler = b.scheduler == null ? null : b.scheduler.apply(optimizer);
+        this.clipNorm = b.clipNorm;
+        this.evalSplit = b.evalSplit;
+        this.evalEvery = b.evalEvery;
+        this.divergence = b.divergence;
+        BatchIterator.Layout layout = ModelInput.layout(model);
+        // the shuffling stream is derived from the seed but distinct from any initialization stream
+        this.batches = BatchIterator.builder(train, b.batchSize)
+                .shuffle(b.seed * 0x9E3779B97F4A7C15L + 1).dropLast(true).layout(layout).build();
+        this.evaluator = new Evaluator(model);
+        listeners.addAll(b.listeners);
+    }
+
+    /** A builder training {@code model} on {@code train}; defaults: SGD lr 0.01, batch 64, seed 0. */
+    public static Builder builder(Module model, Split train) {
+        return new Builder(model, train);
+    }
+
+    /** Adds a listener; listeners run in the order added. */
+    public Trainer addListener(TrainingListener listener) {
+        if (listener == null) {
+            throw new IllegalArgumentException("Trainer: listener must not be null");
+        }
+        listeners.add(listener);
+        return this;
+    }
+
+    /** One optimization step on the next mini-batch; returns its loss. Listeners are not called. */
+    public float trainStep() {
+        batches.next();
+        model.zeroGrad();
+        Tensor logits = model.forwardBuffered(batches.images(), true);
+        checkFinite(logits);
+        float l = loss.forward(logits, batches.labels());
+        model.backwardBuffered(loss.gradBuffer(), false); // the data batch needs no gradient
+        if (clipNorm > 0) {
+            GradClip.clipGradNorm(params, clipNorm);
+        }
+        optimizer.step();
+        if (scheduler != null) {
+            scheduler.step();
+        }
+        step++;
+        lossSinceEval += l;
+        stepsSinceEval++;
+        if (!Float.isFinite(l)) {
+            throw new DivergedException(step, "loss is " + l);
+        }
+        return l;
+    }
+
+    private void checkFinite(Tensor logits) {
+        float[] d = logits.data();
+        int n = logits.numel();
+        float acc = 0;
+        for (int i = 0; i < n; i++) {
+            acc += d[i] * 0f; // NaN or Inf turns the product into NaN
+        }
+        if (acc != 0f) {
+            throw new DivergedException(step + 1, "the network's outputs are NaN or infinite");
+        }
+    }
+
+    /** Trains {@code steps} more steps; see {@link #fitTo}. */
+    public List<EvalPoint> fit(long steps) {
+        if (steps < 0) {
+            throw new IllegalArgumentException("Trainer.fit: steps must be >= 0, got " + steps);
+        }
+        return fitTo(Math.addExact(step, steps));
+    }
+
+    /**
+     * Trains until {@link #step()} reaches {@code lastStep}, evaluating on the evaluation split (if
+     * one was given) every {@code evalEvery} steps and at {@code lastStep}.
+     *
+     * @return the evaluations of this call, in order
+     * @throws DivergedException when the loss or the outputs become non-finite, or the divergence
+     *                           check (if enabled) fires
+     */
+    public List<EvalPoint> fitTo(long lastStep) {
+        if (lastStep < step) {
+            throw new IllegalArgumentException("Trainer.fitTo: the trainer is already at step " + step
+                    + ", past the requested last step " + lastStep);
+        }
+        List<EvalPoint> points = new ArrayList<>();
+        long start = System.nanoTime();
+        fitStart = start;
+        try {
+            while (step < lastStep) {
+                for (int i = 0; i < listeners.size(); i++) {
+                    listeners.get(i).beforeStep(this);
+                }
+                float l = trainStep();
+                if (divergence != null) {
+                    divergence.observe(l);
+                }
+                for (int i = 0; i < listeners.size(); i++) {
+                    listeners.get(i).afterStep(this, l);
+                }
+                if (step % evalEvery == 0 || step == lastStep) {
+                    EvalPoint p = evaluatePoint(start);
+                    points.add(p);
+                    if (divergence != null) {
+                        divergence.check(p);
+                    }
+                    for (int i = 0; i < listeners.size(); i++) {
+                        listeners.get(i).onEval(this, p);
+                    }
+                }
+                for (int i = 0; i < listeners.size(); i++) {
+                    listeners.get(i).onStepEnd(this);
+                }
+            }
+        } finally {
+            elapsedBefore += (System.nanoTime() - start) / 1e9;
+            fitStart = -1;
+        }
+        for (int i = 0; i < listeners.size(); i++) {
+            listeners.get(i).onFitEnd(this);
+        }
+        return points;
+    }
+
+    private EvalPoint evaluatePoint(long start) {
+        double testLoss = Double.NaN;
+        double testAccuracy = Double.NaN;
+        if (evalSplit != null) {
+            EvalResult r = evaluator.evaluate(evalSplit);
+            testLoss = r.loss();
+            testAccuracy = r.accuracy();
+        }
+        double elapsed = elapsedBefore + (System.nanoTime() - start) / 1e9;
+        EvalPoint p = new EvalPoint(step, lossSinceEval / Math.max(1, stepsSinceEval), testLoss, testAccuracy, elapsed);
+        lossSinceEval = 0;
+        stepsSinceEval = 0;
+        return p;
+    }
+
+    /** Mean loss and accuracy over a split, in eval mode, reusing the trainer's evaluation buffers. */
+    public EvalResult evaluate(Split split) {
+        return evaluator.evaluate(split);
+    }
+
+    // ---------------------------------------------------------------- resume
+
+    /**
+     * Everything an exact resume needs beyond the model's state_dict, as int64/float32 tensors:
+     * <ul>
+     *   <li>{@code optim.*}: the optimizer's own {@link Optimizer#stateDict state_dict}
+     *       ({@code optim.state.<i>.<buffer>}, {@code optim.step}), plus {@code optim.lr_bits} (the
+     *       current learning rate's IEEE bits);</li>
+     *   <li>{@code schedule.last_epoch} (0 without a schedule);</li>
+     *   <li>{@code trainer.step}, {@code trainer.elapsed_bits}, the running mean of the training loss
+     *       since the last evaluation ({@code trainer.loss_since_eval_bits},
+     *       {@code trainer.steps_since_eval}) and, with the divergence check,
+     *       {@code trainer.first_loss_bits} and {@code trainer.bad_evals};</li>
+     *   <li>{@code data.batch_size} and {@code data.seed}: the data position is {@code trainer.step}
+     *       batches into the seeded shuffle, so these must match on load;</li>
+     *   <li>{@code extra.*}: every module's {@link Module#extraState extra state}, found recursively
+     *       (e.g. {@code extra.3.rng_calls} for a Dropout at index 3).</li>
+     * </ul>
+     * Arrays are copies, so the result stays valid while training goes on.
+     */
+    public StateDict stateDict() {
+        StateDict live = new StateDict();
+        optimizer.stateDict("optim.", live);
+        StateDict sd = new StateDict();
+        for (var e : live.entries().entrySet()) {
+            StateDict.Entry v = e.getValue();
+            sd.put(e.getKey(), v.f32() != null ? StateDict.Entry.f32(v.f32().clone(), v.shape())
+                    : StateDict.Entry.i64(v.i64().clone(), v.shape()));
+        }
+        sd.put("optim.lr_bits", i64(Double.doubleToRawLongBits(optimizer.lr())));
+        sd.put("schedule.last_epoch", i64(scheduler == null ? 0 : scheduler.lastEpoch()));
+        sd.put("trainer.step", i64(step));
+        sd.put("trainer.elapsed_bits", i64(Double.doubleToRawLongBits(elapsedSeconds())));
+        sd.put("trainer.loss_since_eval_bits", i64(Double.doubleToRawLongBits(lossSinceEval)));
+        sd.put("trainer.steps_since_eval", i64(stepsSinceEval));
+        sd.put("data.batch_size", i64(batches.batchSize()));
+        sd.put("data.seed", i64(batches.seed()));
+        if (divergence != null) {
+            divergence.stateDict("trainer.", sd);
+        }
+        model.extraState("extra.", sd);
+        return sd;
+    }
+
+    /**
+     * Restores what {@link #stateDict()} wrote, after the model's own state_dict was loaded. Every
+     * entry this trainer needs must be present with the right shape; a batch size or shuffle seed that
+     * differs from the saved one is an error (the data position would not mean the same batches).
+     */
+    public void loadStateDict(StateDict sd) {
+        long batchSize = scalar(sd, "data.batch_size");
+        long seed = scalar(sd, "data.seed");
+        if (batchSize != batches.batchSize() || seed != batches.seed()) {
+            throw new IllegalArgumentException("trainer state was saved with batch size " + batchSize + " and shuffle seed "
+                    + seed + ", but this trainer has batch size " + batches.batchSize() + " and seed " + batches.seed());
+        }
+        optimizer.loadStateDict("optim.", sd);
+        optimizer.setLr(Double.longBitsToDouble(scalar(sd, "optim.lr_bits")));
+        long lastEpoch = scalar(sd, "schedule.last_epoch");
+        if (scheduler != null) {
+            scheduler.setLastEpoch(Math.toIntExact(lastEpoch));
+        }
+        if (divergence != null) {
+            divergence.loadStateDict("trainer.", sd);
+        }
+        model.loadExtraState("extra.", sd);
+        step = scalar(sd, "trainer.step");
+        elapsedBefore = Double.longBitsToDouble(scalar(sd, "trainer.elapsed_bits"));
+        batches.seek(step);
+        lossSinceEval = Double.longBitsToDouble(scalar(sd, "trainer.loss_since_eval_bits"));
+        stepsSinceEval = scalar(sd, "trainer.steps_since_eval");
+    }
+
+    static StateDict.Entry i64(long v) {
+        return StateDict.Entry.i64(new long[] {v});
+    }
+
+    static long scalar(StateDict sd, String key) {
+        StateDict.Entry e = sd.require(key);
+        if (e.i64() == null || e.i64().length != 1) {
+            throw new IllegalArgumentException("trainer state '" + key + "' must be an int64 scalar");
+        }
+        return e.i64()[0];
+    }
+
+    // ---------------------------------------------------------------- accessors
+
+    public Module model() {
+        return model;
+    }
+
+    public Split trainSplit() {
+        return train;
+    }
+
+    /** The split evaluated every {@link #evalEvery()} steps, or null. */
+    public Split evalSplit() {
+        return evalSplit;
+    }
+
+    public int evalEvery() {
+        return evalEvery;
+    }
+
+    public Optimizer optimizer() {
+        return optimizer;
+    }
+
+    /** The learning-rate schedule, or null. */
+    public LRScheduler scheduler() {
+        return scheduler;
+    }
+
+    /**
+     * False while the divergence check (if enabled) has seen the loss above its threshold at the last
+     * evaluation: a checkpoint taken now could preserve a diverging state.
+     */
+    public boolean healthy() {
+        return divergence == null || divergence.badEvals() == 0;
+    }
+
+    /** Training time so far, across resumes, in seconds. */
+    public double elapsedSeconds() {
+        return fitStart < 0 ? elapsedBefore : elapsedBefore + (System.nanoTime() - fitStart) / 1e9;
+    }
+
+    /** Optimizer steps taken so far (across resumes). */
+    public long step() {
+        return step;
+    }
+
+    public int batchSize() {
+        return batches.batchSize();
+    }
+
+    /** The current mini-batch (after the last step): the lab re-runs it for its measurements. */
+    public BatchIterator batches() {
+        return batches;
+    }
+
+    // ---------------------------------------------------------------- builder
+
+    /** Options of a {@link Trainer}; every setter validates its argument at once. */
+    public static final class Builder {
+        private final Module model;
+        private final Split train;
+        private Function<List<Parameter>, Optimizer> optimizer = params -> SGD.builder(params).lr(0.01).build();
+        private Function<Optimizer, LRScheduler> scheduler;
+        private int batchSize = 64;
+        private long seed;
+        private double clipNorm;
+        private Split evalSplit;
+        private int evalEvery = Integer.MAX_VALUE;
+        private DivergenceCheck divergence;
+        private final List<TrainingListener> listeners = new ArrayList<>();
+
+        private Builder(Module model, Split train) {
+            if (model == null || train == null) {
+                throw new IllegalArgumentException("Trainer: model and training split must not be null");
+            }
+            this.model = model;
+            this.train = train;
+        }
+
+        /** The optimizer, built from the model's parameters (default: SGD, lr 0.01). */
+        public Builder optimizer(Function<List<Parameter>, Optimizer> factory) {
+            if (factory == null) {
+                throw new IllegalArgumentException("Trainer: optimizer factory must not be null");
+            }
+            this.optimizer = factory;
+            return this;
+        }
+
+        /** A learning-rate schedule stepped once per optimizer step (default: none). */
+        public Builder scheduler(Function<Optimizer, LRScheduler> factory) {
+            this.scheduler = factory;
+            return this;
+        }
+
+        /** Examples per step; the last partial batch of an epoch is dropped (default 64). */
+        public Builder batchSize(int batchSize) {
+            if (batchSize < 1) {
+                throw new IllegalArgumentException("Trainer: batch size must be >= 1, got " + batchSize);
+            }
+            this.batchSize = batchSize;
+            return this;
+        }
+
+        /** Seed of the shuffling (default 0). The model's initialization has its own seed. */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /** Clips the global gradient norm to {@code maxNorm} before each step; 0 = off (default). */
+        public Builder clipGradNorm(double maxNorm) {
+            if (!(maxNorm >= 0) || Double.isInfinite(maxNorm)) {
+                throw new IllegalArgumentException("Trainer: clip norm must be finite and >= 0, got " + maxNorm);
+            }
+            this.clipNorm = maxNorm;
+            return this;
+        }
+
+        /** Evaluates on {@code split} every {@code every} steps and at the end of each fit. */
+        public Builder evaluateOn(Split split, int every) {
+            if (split == null || split.size() == 0) {
+                throw new IllegalArgumentException("Trainer: the evaluation split is empty");
+            }
+            if (every < 1) {
+                throw new IllegalArgumentException("Trainer: evaluation interval must be >= 1, got " + every);
+            }
+            this.evalSplit = split;
+            this.evalEvery = every;
+            return this;
+        }
+
+        /**
+         * Stops training with a {@link DivergedException} when the mean training loss at {@code patience}
+         * consecutive evaluations exceeds {@code factor} times the first step's loss. Non-finite losses
+         * and outputs always stop training, with or without this check.
+         */
+        public Builder divergenceCheck(double factor, int patience) {
+            this.divergence = new DivergenceCheck(factor, patience);
+            return this;
+        }
+
+        public Builder listener(TrainingListener listener) {
+            if (listener == null) {
+                throw new IllegalArgumentException("Trainer: listener must not be null");
+            }
+            listeners.add(listener);
+            return this;
+        }
+
+        public Trainer build() {
+            if (train.size() < batchSize) {
+                throw new IllegalArgumentException("Trainer: batch size " + batchSize + " is larger than the training split ("
+                        + train.size() + " examples)");
+            }
+            return new Trainer(this);
+        }
+    }
+}
