@@ -7,7 +7,8 @@ import org.bnlab.kernel.Parallel;
  * One set of per-channel normalization statistics and the kernel calls over one view of a
  * [N, C] or [N, C, H, W] array: samples [n0, n0 + n), i.e. elements from {@code off = n0*C*s}
  * (see {@link BatchNormKernel}). BatchRenorm and FrozenBatchNorm hold one, GhostBatchNorm one per
- * ghost batch; the layers compute their per-channel coefficients and call these three passes.
+ * ghost batch, PreciseBN one per layer it updates (statistics only); the layers compute their
+ * per-channel coefficients and call these passes.
  *
  * <pre>
  *   batchForward:  mean, var (biased) of the view; invStd = 1/sqrt(var + eps);

@@ -1,5 +1,6 @@
 package org.bnlab.nn.norm;
 
+import java.util.Arrays;
 import java.util.List;
 import org.bnlab.nn.Parameter;
 import org.bnlab.nn.StateDict;
@@ -69,7 +70,7 @@ public final class GhostBatchNorm extends NormLayer {
 
     private ChannelNorm ghost(int g) {
         if (g >= ghosts.length) {
-            ChannelNorm[] grown = java.util.Arrays.copyOf(ghosts, g + 1);
+            ChannelNorm[] grown = Arrays.copyOf(ghosts, g + 1);
             for (int i = ghosts.length; i <= g; i++) {
                 grown[i] = new ChannelNorm(numFeatures, eps);
             }
