@@ -5,6 +5,10 @@ package org.bnlab.kernel;
  * s = H*W values per sample and channel (s = 1 for dense input). Each method handles the channels
  * {@code [c0, c1)} and is allocation-free; the layer splits channels across threads.
  *
+ * <p>The view starts at element {@code off} of every tensor argument (x, y, dy, dx): element
+ * (i, c, j) is {@code [off + (i*C + c)*s + j]}. In the [N, C, H, W] layout a run of samples is
+ * contiguous, so {@code off = n0*C*s} views samples [n0, n0 + n) without copying (ghost batches).
+ *
  * <p>Following PyTorch's CPU kernel, there are three jobs: collect statistics, apply the affine
  * normalization, and the backward pass (a reduction, then an elementwise apply). The mean is passed
  * to the elementwise kernels as a float pair {@code hi + lo}, because {@code x - mean} must be exact
@@ -20,14 +24,14 @@ public interface BatchNormKernel {
      * Per channel c: {@code mean[c] = (1/m) sum x}, {@code var[c] = (1/m) sum (x - mean)^2} (biased),
      * m = n*s, m >= 1. A channel holding NaN or Inf gets {@code mean[c] = var[c] = NaN}.
      */
-    void stats(float[] x, int n, int C, int s, int c0, int c1, double[] mean, double[] var);
+    void stats(float[] x, int off, int n, int C, int s, int c0, int c1, double[] mean, double[] var);
 
     /** {@code y = (x - (meanHi[c] + meanLo[c])) * alpha[c] + beta[c]}. */
-    void normalize(float[] x, float[] y, int n, int C, int s, int c0, int c1,
+    void normalize(float[] x, float[] y, int off, int n, int C, int s, int c0, int c1,
                    float[] meanHi, float[] meanLo, float[] alpha, float[] beta);
 
     /** {@code sumDy[c] = sum dy}, {@code sumDyXmu[c] = sum dy * (x - mean[c])}; NaN where not finite. */
-    void backwardSums(float[] x, float[] dy, int n, int C, int s, int c0, int c1,
+    void backwardSums(float[] x, float[] dy, int off, int n, int C, int s, int c0, int c1,
                       float[] meanHi, float[] meanLo, double[] sumDy, double[] sumDyXmu);
 
     /**
@@ -35,11 +39,11 @@ public interface BatchNormKernel {
      * under- or overflows: {@code dx = a[c] * (dy - meanDy[c] - (x - mean[c]) * k[c])} with
      * a = gamma*invstd, meanDy = sum(dy)/m, k = sum(dy*(x-mean)) * invstd^2 / m.
      */
-    void backwardInput(float[] x, float[] dy, float[] dx, int n, int C, int s, int c0, int c1,
+    void backwardInput(float[] x, float[] dy, float[] dx, int off, int n, int C, int s, int c0, int c1,
                        float[] meanHi, float[] meanLo, float[] a, float[] meanDy, float[] k);
 
     /** Eval-mode input gradient (statistics are constants): {@code dx = a[c] * dy}. */
-    void scale(float[] dy, float[] dx, int n, int C, int s, int c0, int c1, float[] a);
+    void scale(float[] dy, float[] dx, int off, int n, int C, int s, int c0, int c1, float[] a);
 
     /** The implementation chosen at start-up: SIMD unless disabled (see {@link Simd}). */
     static BatchNormKernel get() {

@@ -8,13 +8,13 @@ package org.bnlab.kernel;
 final class BatchNormScalar implements BatchNormKernel {
 
     @Override
-    public void stats(float[] x, int n, int C, int s, int c0, int c1, double[] mean, double[] var) {
+    public void stats(float[] x, int off, int n, int C, int s, int c0, int c1, double[] mean, double[] var) {
         long m = (long) n * s;
         for (int c = c0; c < c1; c++) {
             // mean = (1/m) sum x
             double sum = 0;
             for (int i = 0; i < n; i++) {
-                int base = (i * C + c) * s;
+                int base = off + (i * C + c) * s;
                 for (int j = 0; j < s; j++) {
                     sum += x[base + j];
                 }
@@ -23,7 +23,7 @@ final class BatchNormScalar implements BatchNormKernel {
             // var = (1/m) sum (x - mean)^2
             double sq = 0;
             for (int i = 0; i < n; i++) {
-                int base = (i * C + c) * s;
+                int base = off + (i * C + c) * s;
                 for (int j = 0; j < s; j++) {
                     double d = x[base + j] - mu;
                     sq += d * d;
@@ -37,14 +37,14 @@ final class BatchNormScalar implements BatchNormKernel {
     }
 
     @Override
-    public void normalize(float[] x, float[] y, int n, int C, int s, int c0, int c1,
+    public void normalize(float[] x, float[] y, int off, int n, int C, int s, int c0, int c1,
                           float[] meanHi, float[] meanLo, float[] alpha, float[] beta) {
         for (int c = c0; c < c1; c++) {
             double mu = (double) meanHi[c] + meanLo[c];
             double al = alpha[c];
             double be = beta[c];
             for (int i = 0; i < n; i++) {
-                int base = (i * C + c) * s;
+                int base = off + (i * C + c) * s;
                 for (int j = 0; j < s; j++) {
                     // y = (x - mean) * alpha + beta
                     y[base + j] = Subnormals.flush((float) ((x[base + j] - mu) * al + be));
@@ -54,14 +54,14 @@ final class BatchNormScalar implements BatchNormKernel {
     }
 
     @Override
-    public void backwardSums(float[] x, float[] dy, int n, int C, int s, int c0, int c1,
+    public void backwardSums(float[] x, float[] dy, int off, int n, int C, int s, int c0, int c1,
                              float[] meanHi, float[] meanLo, double[] sumDy, double[] sumDyXmu) {
         for (int c = c0; c < c1; c++) {
             double mu = (double) meanHi[c] + meanLo[c];
             double sd = 0;
             double sdx = 0;
             for (int i = 0; i < n; i++) {
-                int base = (i * C + c) * s;
+                int base = off + (i * C + c) * s;
                 for (int j = 0; j < s; j++) {
                     double g = dy[base + j];
                     sd += g;
@@ -74,7 +74,7 @@ final class BatchNormScalar implements BatchNormKernel {
     }
 
     @Override
-    public void backwardInput(float[] x, float[] dy, float[] dx, int n, int C, int s, int c0, int c1,
+    public void backwardInput(float[] x, float[] dy, float[] dx, int off, int n, int C, int s, int c0, int c1,
                               float[] meanHi, float[] meanLo, float[] a, float[] meanDy, float[] k) {
         for (int c = c0; c < c1; c++) {
             double mu = (double) meanHi[c] + meanLo[c];
@@ -82,7 +82,7 @@ final class BatchNormScalar implements BatchNormKernel {
             double md = meanDy[c];
             double kc = k[c];
             for (int i = 0; i < n; i++) {
-                int base = (i * C + c) * s;
+                int base = off + (i * C + c) * s;
                 for (int j = 0; j < s; j++) {
                     // dx = a * (dy - mean(dy) - (x - mean) * k)
                     dx[base + j] = Subnormals.flush((float) (ac * (dy[base + j] - md - (x[base + j] - mu) * kc)));
@@ -92,11 +92,11 @@ final class BatchNormScalar implements BatchNormKernel {
     }
 
     @Override
-    public void scale(float[] dy, float[] dx, int n, int C, int s, int c0, int c1, float[] a) {
+    public void scale(float[] dy, float[] dx, int off, int n, int C, int s, int c0, int c1, float[] a) {
         for (int c = c0; c < c1; c++) {
             float ac = a[c];
             for (int i = 0; i < n; i++) {
-                int base = (i * C + c) * s;
+                int base = off + (i * C + c) * s;
                 for (int j = 0; j < s; j++) {
                     dx[base + j] = Subnormals.flush(dy[base + j] * ac);
                 }

@@ -30,15 +30,15 @@ final class BatchNormVector implements BatchNormKernel {
     // ---------------------------------------------------------------- statistics
 
     @Override
-    public void stats(float[] x, int n, int C, int s, int c0, int c1, double[] mean, double[] var) {
+    public void stats(float[] x, int off, int n, int C, int s, int c0, int c1, double[] mean, double[] var) {
         if (s == 1) {
-            statsDense(x, n, C, c0, c1, mean, var);
+            statsDense(x, off, n, C, c0, c1, mean, var);
             return;
         }
         double m = (double) n * s;
         for (int c = c0; c < c1; c++) {
-            float k1 = x[c * s];
-            double approx = k1 + sumShifted(x, n, C, s, c, k1) / m;
+            float k1 = x[off + c * s];
+            double approx = k1 + sumShifted(x, off, n, C, s, c, k1) / m;
             boolean ok = Double.isFinite(approx);
             if (ok) {
                 float k2 = (float) approx;
@@ -47,7 +47,7 @@ final class BatchNormVector implements BatchNormKernel {
                 double s1 = 0;
                 double s2 = 0;
                 for (int i = 0; i < n; i++) {
-                    int base = (i * C + c) * s;
+                    int base = off + (i * C + c) * s;
                     int j = 0;
                     while (j < s) {
                         int end = Math.min(s, j + FLUSH);
@@ -87,17 +87,17 @@ final class BatchNormVector implements BatchNormKernel {
             }
             if (!ok) {
                 // Overflow in float lanes (|x| near 1e30) or a NaN/Inf: the double kernel decides.
-                reference.stats(x, n, C, s, c, c + 1, mean, var);
+                reference.stats(x, off, n, C, s, c, c + 1, mean, var);
             }
         }
     }
 
     /** sum over the channel of (x - k), float lanes flushed into a double. */
-    private static double sumShifted(float[] x, int n, int C, int s, int c, float k) {
+    private static double sumShifted(float[] x, int off, int n, int C, int s, int c, float k) {
         FloatVector kv = FloatVector.broadcast(F, k);
         double sum = 0;
         for (int i = 0; i < n; i++) {
-            int base = (i * C + c) * s;
+            int base = off + (i * C + c) * s;
             int j = 0;
             while (j < s) {
                 int end = Math.min(s, j + FLUSH);
@@ -142,17 +142,17 @@ final class BatchNormVector implements BatchNormKernel {
      * against 0.67 ms for PyTorch on [1024, 1024]. Same two passes as the channels-first kernel; a
      * channel whose float sums overflow or see NaN/Inf is recomputed by the scalar double kernel.
      */
-    private void statsDense(float[] x, int n, int C, int c0, int c1, double[] mean, double[] var) {
+    private void statsDense(float[] x, int off, int n, int C, int c0, int c1, double[] mean, double[] var) {
         int w = c1 - c0;
         float[] t = scratch(4 * w);
         // t[0, w): first row (shift of pass 1); t[w, 2w): approximate mean (shift of pass 2);
         // t[2w, 3w): sums of the shifted values; t[3w, 4w): sums of their squares
-        System.arraycopy(x, c0, t, 0, w);
+        System.arraycopy(x, off + c0, t, 0, w);
         java.util.Arrays.fill(mean, c0, c1, 0.0);
         java.util.Arrays.fill(var, c0, c1, 0.0);
         java.util.Arrays.fill(t, 2 * w, 4 * w, 0f);
         for (int i = 0; i < n; i++) {
-            int row = i * C + c0;
+            int row = off + i * C + c0;
             int v = 0;
             for (; v + L <= w; v += L) {
                 FloatVector.fromArray(F, t, 2 * w + v)
@@ -172,7 +172,7 @@ final class BatchNormVector implements BatchNormKernel {
         }
         java.util.Arrays.fill(mean, c0, c1, 0.0);
         for (int i = 0; i < n; i++) {
-            int row = i * C + c0;
+            int row = off + i * C + c0;
             int v = 0;
             for (; v + L <= w; v += L) {
                 FloatVector e = FloatVector.fromArray(F, x, row + v).sub(FloatVector.fromArray(F, t, w + v));
@@ -198,7 +198,7 @@ final class BatchNormVector implements BatchNormKernel {
                 mean[c] = mm;
                 var[c] = Math.max(0.0, vv);
             } else {
-                reference.stats(x, n, C, 1, c, c + 1, mean, var);
+                reference.stats(x, off, n, C, 1, c, c + 1, mean, var);
             }
         }
     }
@@ -214,10 +214,10 @@ final class BatchNormVector implements BatchNormKernel {
     // ---------------------------------------------------------------- normalize
 
     @Override
-    public void normalize(float[] x, float[] y, int n, int C, int s, int c0, int c1,
+    public void normalize(float[] x, float[] y, int off, int n, int C, int s, int c0, int c1,
                           float[] meanHi, float[] meanLo, float[] alpha, float[] beta) {
         if (s == 1) {
-            normalizeDense(x, y, n, C, c0, c1, meanHi, meanLo, alpha, beta);
+            normalizeDense(x, y, off, n, C, c0, c1, meanHi, meanLo, alpha, beta);
             return;
         }
         for (int c = c0; c < c1; c++) {
@@ -230,7 +230,7 @@ final class BatchNormVector implements BatchNormKernel {
             FloatVector av = FloatVector.broadcast(F, al);
             FloatVector bv = FloatVector.broadcast(F, be);
             for (int i = 0; i < n; i++) {
-                int base = (i * C + c) * s;
+                int base = off + (i * C + c) * s;
                 int j = 0;
                 // y = ((x - hi) - lo) * alpha + beta: one FMA after an exact subtraction
                 for (; j + 2 * L <= s; j += 2 * L) {
@@ -253,10 +253,10 @@ final class BatchNormVector implements BatchNormKernel {
         }
     }
 
-    private static void normalizeDense(float[] x, float[] y, int n, int C, int c0, int c1,
+    private static void normalizeDense(float[] x, float[] y, int off, int n, int C, int c0, int c1,
                                        float[] meanHi, float[] meanLo, float[] alpha, float[] beta) {
         for (int i = 0; i < n; i++) {
-            int row = i * C;
+            int row = off + i * C;
             int c = c0;
             for (; c + L <= c1; c += L) {
                 FloatVector r = FloatVector.fromArray(F, x, row + c)
@@ -275,10 +275,10 @@ final class BatchNormVector implements BatchNormKernel {
     // ---------------------------------------------------------------- backward
 
     @Override
-    public void backwardSums(float[] x, float[] dy, int n, int C, int s, int c0, int c1,
+    public void backwardSums(float[] x, float[] dy, int off, int n, int C, int s, int c0, int c1,
                              float[] meanHi, float[] meanLo, double[] sumDy, double[] sumDyXmu) {
         if (s == 1) {
-            backwardSumsDense(x, dy, n, C, c0, c1, meanHi, meanLo, sumDy, sumDyXmu);
+            backwardSumsDense(x, dy, off, n, C, c0, c1, meanHi, meanLo, sumDy, sumDyXmu);
             return;
         }
         for (int c = c0; c < c1; c++) {
@@ -289,7 +289,7 @@ final class BatchNormVector implements BatchNormKernel {
             double sd = 0;
             double sdx = 0;
             for (int i = 0; i < n; i++) {
-                int base = (i * C + c) * s;
+                int base = off + (i * C + c) * s;
                 int j = 0;
                 while (j < s) {
                     int end = Math.min(s, j + FLUSH);
@@ -326,13 +326,13 @@ final class BatchNormVector implements BatchNormKernel {
                 sumDy[c] = sd;
                 sumDyXmu[c] = sdx;
             } else {
-                reference.backwardSums(x, dy, n, C, s, c, c + 1, meanHi, meanLo, sumDy, sumDyXmu);
+                reference.backwardSums(x, dy, off, n, C, s, c, c + 1, meanHi, meanLo, sumDy, sumDyXmu);
             }
         }
     }
 
     /** Dense backward sums, rows in order with per-channel float accumulators (see {@link #statsDense}). */
-    private void backwardSumsDense(float[] x, float[] dy, int n, int C, int c0, int c1,
+    private void backwardSumsDense(float[] x, float[] dy, int off, int n, int C, int c0, int c1,
                                    float[] meanHi, float[] meanLo, double[] sumDy, double[] sumDyXmu) {
         int w = c1 - c0;
         float[] t = scratch(2 * w);
@@ -340,7 +340,7 @@ final class BatchNormVector implements BatchNormKernel {
         java.util.Arrays.fill(sumDy, c0, c1, 0.0);
         java.util.Arrays.fill(sumDyXmu, c0, c1, 0.0);
         for (int i = 0; i < n; i++) {
-            int row = i * C + c0;
+            int row = off + i * C + c0;
             int v = 0;
             // sum dy and sum dy * (x - mean), one pass over x and dy
             for (; v + L <= w; v += L) {
@@ -362,17 +362,17 @@ final class BatchNormVector implements BatchNormKernel {
         }
         for (int c = c0; c < c1; c++) {
             if (!Double.isFinite(sumDy[c]) || !Double.isFinite(sumDyXmu[c])) {
-                reference.backwardSums(x, dy, n, C, 1, c, c + 1, meanHi, meanLo, sumDy, sumDyXmu);
+                reference.backwardSums(x, dy, off, n, C, 1, c, c + 1, meanHi, meanLo, sumDy, sumDyXmu);
             }
         }
     }
 
     @Override
-    public void backwardInput(float[] x, float[] dy, float[] dx, int n, int C, int s, int c0, int c1,
+    public void backwardInput(float[] x, float[] dy, float[] dx, int off, int n, int C, int s, int c0, int c1,
                               float[] meanHi, float[] meanLo, float[] a, float[] meanDy, float[] k) {
         if (s == 1) {
             for (int i = 0; i < n; i++) {
-                int row = i * C;
+                int row = off + i * C;
                 int c = c0;
                 for (; c + L <= c1; c += L) {
                     FloatVector xm = FloatVector.fromArray(F, x, row + c)
@@ -402,7 +402,7 @@ final class BatchNormVector implements BatchNormKernel {
             FloatVector mv = FloatVector.broadcast(F, md);
             FloatVector kv = FloatVector.broadcast(F, nk);
             for (int i = 0; i < n; i++) {
-                int base = (i * C + c) * s;
+                int base = off + (i * C + c) * s;
                 int j = 0;
                 // dx = a * ((dy - mean(dy)) - (x - mean) * k)
                 for (; j + L <= s; j += L) {
@@ -421,10 +421,10 @@ final class BatchNormVector implements BatchNormKernel {
     }
 
     @Override
-    public void scale(float[] dy, float[] dx, int n, int C, int s, int c0, int c1, float[] a) {
+    public void scale(float[] dy, float[] dx, int off, int n, int C, int s, int c0, int c1, float[] a) {
         if (s == 1) {
             for (int i = 0; i < n; i++) {
-                int row = i * C;
+                int row = off + i * C;
                 int c = c0;
                 for (; c + L <= c1; c += L) {
                     FloatVector r5 = FloatVector.fromArray(F, dy, row + c).mul(FloatVector.fromArray(F, a, c));
@@ -441,7 +441,7 @@ final class BatchNormVector implements BatchNormKernel {
             float ac = a[c];
             FloatVector av = FloatVector.broadcast(F, ac);
             for (int i = 0; i < n; i++) {
-                int base = (i * C + c) * s;
+                int base = off + (i * C + c) * s;
                 int j = 0;
                 for (; j + L <= s; j += L) {
                     FloatVector r6 = FloatVector.fromArray(F, dy, base + j).mul(av);

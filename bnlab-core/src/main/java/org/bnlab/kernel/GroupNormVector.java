@@ -30,24 +30,24 @@ final class GroupNormVector implements GroupNormKernel {
 
     @Override
     public void stats(double[] mean, double[] var, float[] x, int m, int g0, int g1) {
-        rows.stats(x, 1, g1, m, g0, g1, mean, var);
+        rows.stats(x, 0, 1, g1, m, g0, g1, mean, var);
     }
 
     @Override
     public void normalizeRows(float[] y, float[] x, float[] meanHi, float[] meanLo, float[] alpha, float[] beta,
                               int s, int r0, int r1) {
-        rows.normalize(x, y, 1, r1, s, r0, r1, meanHi, meanLo, alpha, beta);
+        rows.normalize(x, y, 0, 1, r1, s, r0, r1, meanHi, meanLo, alpha, beta);
     }
 
     @Override
     public void sumsRows(double[] sumDy, double[] sumDyXmu, float[] x, float[] dy, float[] meanHi, float[] meanLo,
                          int s, int r0, int r1) {
-        rows.backwardSums(x, dy, 1, r1, s, r0, r1, meanHi, meanLo, sumDy, sumDyXmu);
+        rows.backwardSums(x, dy, 0, 1, r1, s, r0, r1, meanHi, meanLo, sumDy, sumDyXmu);
     }
 
     @Override
     public void scaleRows(float[] dx, float[] dy, float[] a, int s, int r0, int r1) {
-        rows.scale(dy, dx, 1, r1, s, r0, r1, a);
+        rows.scale(dy, dx, 0, 1, r1, s, r0, r1, a);
     }
 
     @Override

@@ -30,8 +30,8 @@ class BatchNormKernelEquivalenceTest {
         double[] v1 = new double[C];
         double[] m2 = new double[C];
         double[] v2 = new double[C];
-        simd.stats(x, n, C, s, 0, C, m1, v1);
-        ref.stats(x, n, C, s, 0, C, m2, v2);
+        simd.stats(x, 0, n, C, s, 0, C, m1, v1);
+        ref.stats(x, 0, n, C, s, 0, C, m2, v2);
         float[] hi = new float[C];
         float[] lo = new float[C];
         float[] al = new float[C];
@@ -46,16 +46,16 @@ class BatchNormKernelEquivalenceTest {
         }
         float[] y1 = new float[len];
         float[] y2 = new float[len];
-        simd.normalize(x, y1, n, C, s, 0, C, hi, lo, al, be);
-        ref.normalize(x, y2, n, C, s, 0, C, hi, lo, al, be);
+        simd.normalize(x, y1, 0, n, C, s, 0, C, hi, lo, al, be);
+        ref.normalize(x, y2, 0, n, C, s, 0, C, hi, lo, al, be);
         assertClose(y2, y1, 1e-6, "y");
 
         double[] sd1 = new double[C];
         double[] sx1 = new double[C];
         double[] sd2 = new double[C];
         double[] sx2 = new double[C];
-        simd.backwardSums(x, dy, n, C, s, 0, C, hi, lo, sd1, sx1);
-        ref.backwardSums(x, dy, n, C, s, 0, C, hi, lo, sd2, sx2);
+        simd.backwardSums(x, dy, 0, n, C, s, 0, C, hi, lo, sd1, sx1);
+        ref.backwardSums(x, dy, 0, n, C, s, 0, C, hi, lo, sd2, sx2);
         float[] md = new float[C];
         float[] k = new float[C];
         for (int c = 0; c < C; c++) {
@@ -67,11 +67,11 @@ class BatchNormKernelEquivalenceTest {
         }
         float[] dx1 = new float[len];
         float[] dx2 = new float[len];
-        simd.backwardInput(x, dy, dx1, n, C, s, 0, C, hi, lo, al, md, k);
-        ref.backwardInput(x, dy, dx2, n, C, s, 0, C, hi, lo, al, md, k);
+        simd.backwardInput(x, dy, dx1, 0, n, C, s, 0, C, hi, lo, al, md, k);
+        ref.backwardInput(x, dy, dx2, 0, n, C, s, 0, C, hi, lo, al, md, k);
         assertClose(dx2, dx1, 1e-5, "dx");
-        simd.scale(dy, dx1, n, C, s, 0, C, al);
-        ref.scale(dy, dx2, n, C, s, 0, C, al);
+        simd.scale(dy, dx1, 0, n, C, s, 0, C, al);
+        ref.scale(dy, dx2, 0, n, C, s, 0, C, al);
         assertClose(dx2, dx1, 0, "scale");
     }
 

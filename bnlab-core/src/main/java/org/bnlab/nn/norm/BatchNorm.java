@@ -242,7 +242,7 @@ public final class BatchNorm implements Module {
         for (int u = u0; u < u1; u++) {
             int c0 = unitStart(u);
             int c1 = unitStart(u + 1);
-            kernel.stats(curX, curN, numFeatures, curS, c0, c1, batchMean, batchVar);
+            kernel.stats(curX, 0, curN, numFeatures, curS, c0, c1, batchMean, batchVar);
             for (int c = c0; c < c1; c++) {
                 double mu = batchMean[c];
                 double is = 1.0 / Math.sqrt(batchVar[c] + eps);
@@ -253,7 +253,7 @@ public final class BatchNorm implements Module {
                 alpha[c] = (float) (gamma[c] * is);
                 shift[c] = beta[c];
             }
-            kernel.normalize(curX, curY, curN, numFeatures, curS, c0, c1, meanHi, meanLo, alpha, shift);
+            kernel.normalize(curX, curY, 0, curN, numFeatures, curS, c0, c1, meanHi, meanLo, alpha, shift);
         }
     }
 
@@ -272,7 +272,7 @@ public final class BatchNorm implements Module {
                 alpha[c] = (float) (gamma[c] * is);
                 shift[c] = beta[c];
             }
-            kernel.normalize(curX, curY, curN, numFeatures, curS, c0, c1, meanHi, meanLo, alpha, shift);
+            kernel.normalize(curX, curY, 0, curN, numFeatures, curS, c0, c1, meanHi, meanLo, alpha, shift);
         }
     }
 
@@ -365,7 +365,7 @@ public final class BatchNorm implements Module {
         for (int u = u0; u < u1; u++) {
             int c0 = unitStart(u);
             int c1 = unitStart(u + 1);
-            kernel.backwardSums(curX, curDy, curN, numFeatures, curS, c0, c1, meanHi, meanLo, sumDy, sumDyXmu);
+            kernel.backwardSums(curX, curDy, 0, curN, numFeatures, curS, c0, c1, meanHi, meanLo, sumDy, sumDyXmu);
             for (int c = c0; c < c1; c++) {
                 double is = invStd[c];
                 alpha[c] = (float) (gamma[c] * is);
@@ -373,9 +373,9 @@ public final class BatchNorm implements Module {
                 kCoef[c] = (float) (sumDyXmu[c] * is * is / m);
             }
             if (usedBatchStats) {
-                kernel.backwardInput(curX, curDy, curY, curN, numFeatures, curS, c0, c1, meanHi, meanLo, alpha, meanDy, kCoef);
+                kernel.backwardInput(curX, curDy, curY, 0, curN, numFeatures, curS, c0, c1, meanHi, meanLo, alpha, meanDy, kCoef);
             } else {
-                kernel.scale(curDy, curY, curN, numFeatures, curS, c0, c1, alpha);
+                kernel.scale(curDy, curY, 0, curN, numFeatures, curS, c0, c1, alpha);
             }
         }
     }
