@@ -14,6 +14,7 @@ import java.util.concurrent.Callable;
 import org.bnlab.data.Dataset;
 import org.bnlab.data.Datasets;
 import org.bnlab.kernel.Parallel;
+import org.bnlab.nn.Sequential;
 import org.bnlab.train.AtomicFile;
 import org.bnlab.train.Checkpoint;
 import org.bnlab.train.EvalResult;
@@ -121,7 +122,7 @@ public final class TrainCommand implements Callable<Integer> {
             if (saved.trainer() == null) {
                 throw new IllegalArgumentException(resume + ": the checkpoint has no optimizer/trainer state to resume from");
             }
-            config = Metrics.JSON.readValue(require(saved.metadata(), Checkpoint.CONFIG_KEY, resume), TrainConfig.class);
+            config = CheckpointLoading.config(saved.metadata(), resume.resolve(Checkpoint.MODEL_FILE));
             if (steps != 5000) {
                 config = config.withSteps(steps);
             }
@@ -136,20 +137,26 @@ public final class TrainCommand implements Callable<Integer> {
                     nesterov, weightDecay, schedule, gamma, stepSize, batch, steps, evalEvery, seed, clipNorm);
         }
         Dataset ds = loadData(config);
+        DataChecks.requireUsable(ds, config.batch());
         if (epochs != null) {
             config = config.withSteps((long) epochs * (ds.train().size() / config.batch()));
         }
         if (out == null) {
             out = Path.of("runs", "train-" + java.time.LocalDateTime.now().toString().replace(':', '-').replaceAll("\\..*", ""));
         }
-        Files.createDirectories(out);
+        OutputDir.prepare(out, "--out");
 
-        Trainer trainer = new Trainer(config, ds);
+        Trainer trainer;
         if (saved != null) {
-            trainer.model().loadStateDict("", saved.model());
+            Path modelFile = resume.resolve(Checkpoint.MODEL_FILE);
+            Sequential model = CheckpointLoading.build(config, modelFile);
+            CheckpointLoading.load(model, saved.model(), modelFile);
+            trainer = new Trainer(config, ds, model);
+            CheckpointLoading.checkTrainerState(saved.trainer(), trainer.trainerState(), resume.resolve(Checkpoint.TRAINER_FILE));
             trainer.restoreTrainerState(saved.trainer());
             System.out.printf("resuming %s at step %d of %d%n", resume, trainer.step(), config.steps());
         } else {
+            trainer = new Trainer(config, ds);
             Files.deleteIfExists(out.resolve("metrics.jsonl"));
         }
         System.out.printf("training %s on %s (%d train / %d test), %s lr %s, batch %d, %d steps, seed %d, %d thread(s)%n",
@@ -174,9 +181,11 @@ public final class TrainCommand implements Callable<Integer> {
                     metrics.newLine();
                     metrics.flush();
                 } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
+                    throw new java.io.UncheckedIOException(ExitCodes.naming(metricsFile, e));
                 }
             }, progress);
+        } catch (IOException e) {
+            throw ExitCodes.naming(metricsFile, e);
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         double stepsPerSecond = (trainer.step() - startStep) / seconds;
@@ -189,7 +198,11 @@ public final class TrainCommand implements Callable<Integer> {
         meta.put("bnlab.provenance", Metrics.JSON.writeValueAsString(provenance));
         org.bnlab.nn.StateDict sd = new org.bnlab.nn.StateDict();
         trainer.model().stateDict("", sd);
-        Checkpoint.save(out, sd, trainer.trainerState(), meta);
+        try {
+            Checkpoint.save(out, sd, trainer.trainerState(), meta);
+        } catch (IOException e) {
+            throw ExitCodes.naming(out, e);
+        }
 
         EvalResult test = trainer.evaluate(ds.test());
         Map<String, Object> fin = new LinkedHashMap<>();
@@ -202,7 +215,12 @@ public final class TrainCommand implements Callable<Integer> {
         fin.put("dataset", ds.name());
         fin.put("config", config);
         fin.put("provenance", provenance);
-        AtomicFile.write(out.resolve("final.json"), o -> Metrics.PRETTY.writeValue(o, fin));
+        Path finalFile = out.resolve("final.json");
+        try {
+            AtomicFile.write(finalFile, o -> Metrics.PRETTY.writeValue(o, fin));
+        } catch (IOException e) {
+            throw ExitCodes.naming(finalFile, e);
+        }
         System.out.printf("done: test accuracy %.2f%%, test loss %.4f, %.0f steps/s; wrote %s%n",
                 100 * test.accuracy(), test.loss(), stepsPerSecond, out);
         return 0;
@@ -211,14 +229,6 @@ public final class TrainCommand implements Callable<Integer> {
     static Dataset loadData(TrainConfig config) throws IOException {
         Dataset ds = config.dataDir() != null ? Datasets.fromDirectory(Path.of(config.dataDir())) : Datasets.load(config.dataset());
         return config.standardize() ? ds.standardized() : ds;
-    }
-
-    static String require(Map<String, String> meta, String key, Path where) {
-        String v = meta.get(key);
-        if (v == null) {
-            throw new IllegalArgumentException(where + ": checkpoint metadata has no '" + key + "' (not written by bnlab train?)");
-        }
-        return v;
     }
 
     static String describe(ModelSpec s) {
