@@ -180,12 +180,15 @@ public final class IdxReader {
             throw new IdxFormatException(e.getMessage());
         }
         if (fileSize >= 0) {
-            long header = 4 + 4L * dims.length;
-            long capacity = gzip ? fileSize * DEFLATE_MAX_RATIO : fileSize - header;
-            if (total > capacity) {
-                throw new IdxFormatException(name + ": truncated or corrupt: the header declares sizes " + Arrays.toString(dims)
-                        + ", i.e. " + total + " bytes of data, but the " + fileSize + "-byte file can hold at most "
-                        + Math.max(0, capacity) + (gzip ? " (gzip expands at most " + DEFLATE_MAX_RATIO + ":1)" : ""));
+            if (gzip && total > fileSize * DEFLATE_MAX_RATIO) {
+                throw new IdxFormatException(name + ": the header declares sizes " + Arrays.toString(dims) + ", i.e. " + total
+                        + " bytes of data, more than the " + fileSize + "-byte gzip file can hold (deflate expands at most "
+                        + DEFLATE_MAX_RATIO + ":1); corrupt or a gzip bomb");
+            }
+            long held = fileSize - 4 - 4L * dims.length;
+            if (!gzip && total > held) {
+                throw new IdxFormatException(name + ": truncated: the header declares sizes " + Arrays.toString(dims) + ", i.e. "
+                        + total + " bytes of data, but the file holds only " + held);
             }
         }
         return total;
