@@ -9,6 +9,7 @@ import java.util.Map;
 import org.bnlab.nn.Module;
 import org.bnlab.nn.Sequential;
 import org.bnlab.nn.StateDict;
+import org.bnlab.tensor.Shapes;
 import org.bnlab.train.Checkpoint;
 import org.bnlab.train.Metrics;
 import org.bnlab.train.Models;
@@ -21,9 +22,9 @@ import org.bnlab.train.TrainConfig;
  * <ul>
  *   <li>the config ({@value Checkpoint#CONFIG_KEY}) must hold every field, nested ones included, and
  *       the records it holds must not be null (a config without {@code model} used to end in an NPE);</li>
- *   <li>the model it describes must be buildable (sizes are checked before allocating, see
- *       {@link org.bnlab.tensor.Shapes}: metadata saying {@code hidden [1500000]} is an error, not an
- *       OutOfMemoryError);</li>
+ *   <li>the model it describes must be buildable from the weights the file holds (sizes are checked
+ *       before allocating, see {@link Shapes#withParameterBudget}: metadata saying
+ *       {@code hidden [1500000]} is an error, not an OutOfMemoryError);</li>
  *   <li>the state_dicts must match exactly ({@link StateDict#checkMatches}): every tensor expected and
  *       no other, dtypes, shapes, finite values; for the trainer file that includes every optimizer
  *       buffer (a missing momentum buffer is named).</li>
@@ -54,10 +55,18 @@ final class CheckpointLoading {
         return config;
     }
 
-    /** Builds the model {@code config} describes; sizes it cannot hold are an error naming {@code file}. */
-    static Sequential build(TrainConfig config, Path file) throws IOException {
+    /**
+     * Builds the model {@code config} describes, with no more weight elements than {@code sd} (the
+     * file's tensors) holds: sizes it cannot hold are an error naming {@code file}, before allocating.
+     */
+    static Sequential build(TrainConfig config, StateDict sd, Path file) throws IOException {
+        long elements = 0;
+        for (StateDict.Entry e : sd.entries().values()) {
+            elements += e.numel();
+        }
         try {
-            return Models.build(config.model(), config.seed());
+            return Shapes.withParameterBudget(elements, elements + " tensor elements in " + file,
+                    () -> Models.build(config.model(), config.seed()));
         } catch (IllegalArgumentException e) {
             throw new IOException(file + ": metadata '" + Checkpoint.CONFIG_KEY + "' describes a model that cannot be built: "
                     + e.getMessage(), e);

@@ -43,7 +43,7 @@ public final class EvalCommand implements Callable<Integer> {
             ds = TrainCommand.loadData(config);
         }
         DataChecks.requireTest(ds);
-        Sequential model = CheckpointLoading.build(config, file);
+        Sequential model = CheckpointLoading.build(config, loaded.stateDict(), file);
         CheckpointLoading.load(model, loaded.stateDict(), file);
         EvalResult r = new Trainer(config, ds, model).evaluate(ds.test());
         System.out.printf("%s on %s test (%d examples): accuracy %.2f%%, loss %.4f%n",

@@ -149,7 +149,7 @@ public final class TrainCommand implements Callable<Integer> {
         Trainer trainer;
         if (saved != null) {
             Path modelFile = resume.resolve(Checkpoint.MODEL_FILE);
-            Sequential model = CheckpointLoading.build(config, modelFile);
+            Sequential model = CheckpointLoading.build(config, saved.model(), modelFile);
             CheckpointLoading.load(model, saved.model(), modelFile);
             trainer = new Trainer(config, ds, model);
             CheckpointLoading.checkTrainerState(saved.trainer(), trainer.trainerState(), resume.resolve(Checkpoint.TRAINER_FILE));

@@ -17,6 +17,19 @@ public final class Shapes {
     /** The largest array length every JVM accepts (HotSpot reserves a few header words). */
     public static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
 
+    /** Elements still allowed for parameters built on this thread, and where the limit comes from. */
+    private static final class Budget {
+        final String source;
+        long left;
+
+        Budget(String source, long left) {
+            this.source = source;
+            this.left = left;
+        }
+    }
+
+    private static final ThreadLocal<Budget> BUDGET = new ThreadLocal<>();
+
     private Shapes() {
     }
 
@@ -110,7 +123,36 @@ public final class Shapes {
      */
     public static int parameterLength(String what, int copies, long... dims) {
         int n = arrayLength(what + " weight", dims);
+        Budget b = BUDGET.get();
+        if (b != null) {
+            if (n > b.left) {
+                throw new IllegalArgumentException(what + " weight " + Arrays.toString(dims) + " has " + n
+                        + " elements, more than the " + b.left + " left of the " + b.source);
+            }
+            b.left -= n;
+        }
         checkHeap(what + " weight " + Arrays.toString(dims) + " x" + copies, Math.multiplyExact((long) n, 4L * copies));
         return n;
+    }
+
+    /**
+     * Runs {@code build} with at most {@code elements} weight elements allowed for the layers it
+     * creates on this thread ({@link #parameterLength}). A model rebuilt from a file's metadata can
+     * need no more weights than the file holds tensor elements: with that budget a few bytes of
+     * metadata saying {@code hidden [300000]} cannot make the JVM allocate gigabytes before the
+     * tensors are compared. {@code source} names the limit in the message, e.g. "4 MB file x".
+     */
+    public static <T> T withParameterBudget(long elements, String source, java.util.function.Supplier<T> build) {
+        Budget outer = BUDGET.get();
+        BUDGET.set(new Budget(source, elements));
+        try {
+            return build.get();
+        } finally {
+            if (outer == null) {
+                BUDGET.remove();
+            } else {
+                BUDGET.set(outer);
+            }
+        }
     }
 }

@@ -56,4 +56,15 @@ class ShapesTest {
         e = assertThrows(IllegalArgumentException.class, () -> BatchNorm.builder(Integer.MAX_VALUE).build());
         assertTrue(e.getMessage().startsWith("BatchNorm(2147483647) buffers: needs"), e.getMessage());
     }
+
+    @Test
+    void aParameterBudgetLimitsWhatABuildMayAllocate() {
+        // 100x10 weights fit a budget of 1000 elements; a second layer of 10 does not
+        Linear fits = Shapes.withParameterBudget(1000, "1000 elements in f", () -> new Linear(10, 100, true, 1));
+        assertEquals(1000, fits.weight().numel());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Shapes.withParameterBudget(1000,
+                "1000 elements in f", () -> new Linear[] {new Linear(10, 100, true, 1), new Linear(10, 1, true, 1)}));
+        assertEquals("Linear(10, 1) weight [1, 10] has 10 elements, more than the 0 left of the 1000 elements in f", e.getMessage());
+        new Linear(10, 1000, true, 1); // outside the build the budget is gone
+    }
 }
