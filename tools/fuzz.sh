@@ -7,6 +7,6 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 tries=${1:-100000}
 seed=${2:-}
-exec mvn -B test -Dtest='*FuzzTest' -Dsurefire.failIfNoSpecifiedTests=false \
-  -Dbnlab.fuzz.tries="$tries" ${seed:+-Dbnlab.fuzz.seed="$seed"} \
-  -Dsurefire.timeout=0
+# surefire:test@default-test: the main test execution only (the scalar-kernel one would repeat them)
+exec mvn -B test-compile surefire:test@default-test -Dtest='*FuzzTest' \
+  -Dbnlab.fuzz.tries="$tries" ${seed:+-Dbnlab.fuzz.seed="$seed"}
