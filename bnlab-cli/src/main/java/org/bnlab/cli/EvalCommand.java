@@ -8,8 +8,6 @@ import org.bnlab.data.Dataset;
 import org.bnlab.nn.Sequential;
 import org.bnlab.train.Checkpoint;
 import org.bnlab.train.EvalResult;
-import org.bnlab.train.Metrics;
-import org.bnlab.train.Models;
 import org.bnlab.train.Safetensors;
 import org.bnlab.train.TrainConfig;
 import org.bnlab.train.Evaluator;
@@ -40,7 +38,7 @@ public final class EvalCommand implements Callable<Integer> {
             throw new IOException("no checkpoint at " + file);
         }
         Safetensors.Loaded loaded = Safetensors.load(file);
-        TrainConfig config = Metrics.JSON.readValue(TrainCommand.require(loaded.metadata(), Checkpoint.CONFIG_KEY, file), TrainConfig.class);
+        TrainConfig config = CheckpointLoading.config(loaded.metadata(), file);
         Dataset ds;
         if (data.dataset != null || data.dataDir != null) {
             ds = data.load(null);
@@ -50,9 +48,9 @@ public final class EvalCommand implements Callable<Integer> {
         } else {
             ds = TrainCommand.loadData(config);
         }
-        Sequential model = Models.build(config.model(), config.seed());
-        Checkpoint.checkModel(file, loaded.stateDict(), model);
-        model.loadStateDict("", loaded.stateDict());
+        DataChecks.requireTest(ds);
+        Sequential model = CheckpointLoading.build(config, loaded.stateDict(), file);
+        CheckpointLoading.load(model, loaded.stateDict(), file);
         EvalResult r = Evaluator.evaluate(model, ds.test());
         System.out.printf("%s on %s test (%d examples): accuracy %.2f%%, loss %.4f%n",
                 file, ds.name(), r.examples(), 100 * r.accuracy(), r.loss());

@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.bnlab.lab.Experiment;
 import org.bnlab.lab.Experiments;
-import org.bnlab.lab.Lab;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
@@ -35,7 +34,8 @@ public final class LabCommand implements Callable<Integer> {
             return 0;
         }
         Experiment e = Experiments.byName(name);
-        Lab.run(List.of(e), options.context(), options.out(e.name()), "bnlab lab " + e.name());
+        java.nio.file.Path out = options.out(e.name()); // checked before the compute
+        LabOptions.run(List.of(e), options.context(), out, "bnlab lab " + e.name());
         return 0;
     }
 }

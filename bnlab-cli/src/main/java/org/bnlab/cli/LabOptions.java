@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.bnlab.data.Dataset;
 import org.bnlab.engine.Engine;
+import org.bnlab.lab.Experiment;
+import org.bnlab.lab.Lab;
 import org.bnlab.lab.LabContext;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -47,10 +49,23 @@ public final class LabOptions {
             seedList.add(s);
         }
         Dataset ds = data.load("mnist-sample");
+        DataChecks.requireTest(ds);
         return new LabContext(ds, n, seedList, quick, workers, System.out);
     }
 
-    Path out(String name) {
-        return out != null ? out : Path.of("runs", name + "-" + java.time.LocalDateTime.now().toString().replace(':', '-').replaceAll("\\..*", ""));
+    /** The output directory, created and checked writable: called before any computation. */
+    Path out(String name) throws IOException {
+        return OutputDir.prepare(out != null ? out
+                : Path.of("runs", name + "-" + java.time.LocalDateTime.now().toString().replace(':', '-').replaceAll("\\..*", "")),
+                "--out");
+    }
+
+    /** Runs the lab into {@code dir}; an I/O error that names no file gets the directory's name. */
+    static void run(List<Experiment> experiments, LabContext ctx, Path dir, String title) throws IOException {
+        try {
+            Lab.run(experiments, ctx, dir, title);
+        } catch (IOException e) {
+            throw ExitCodes.naming(dir, e);
+        }
     }
 }

@@ -16,33 +16,27 @@ public final class Main implements Runnable {
         System.exit(run(args));
     }
 
-    /** Runs the CLI and returns the exit code: 0 ok, 1 I/O or data failure, 2 bad arguments, 3 training diverged. */
+    /** Runs the CLI and returns the exit code ({@link ExitCodes}): 0 ok, 1 I/O or data error, 2 bad arguments, 3 divergence. */
     public static int run(String... args) {
         CommandLine cli = new CommandLine(new Main());
         // A bad value (IllegalArgumentException) is the user's to fix: message, usage, exit 2.
-        // A failure while running (missing or corrupt file, divergence) is exit 1 with its message.
+        // A failure while running (missing or corrupt file, divergence) gets its message and code.
         cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            if (ex instanceof org.bnlab.train.DivergedException) {
-                cmd.getErr().println("bnlab: " + ex.getMessage());
-                return 3;
+            int code = ExitCodes.of(ex);
+            if (code < 0) {
+                throw ex;
             }
-            if (ex instanceof IllegalArgumentException) {
-                cmd.getErr().println("bnlab: " + ex.getMessage());
+            cmd.getErr().println("bnlab: " + ExitCodes.message(ex));
+            if (code == ExitCodes.BAD_ARGUMENTS) {
                 cmd.usage(cmd.getErr());
-                return 2;
             }
-            if (ex instanceof java.io.IOException || ex instanceof java.io.UncheckedIOException
-                    || ex instanceof IllegalStateException) {
-                cmd.getErr().println("bnlab: " + ex.getMessage());
-                return 1;
-            }
-            throw ex;
+            return code;
         });
         cli.setParameterExceptionHandler((ex, a) -> {
             CommandLine cmd = ex.getCommandLine();
             cmd.getErr().println("bnlab: " + ex.getMessage());
             cmd.usage(cmd.getErr());
-            return 2;
+            return ExitCodes.BAD_ARGUMENTS;
         });
         return cli.execute(args);
     }

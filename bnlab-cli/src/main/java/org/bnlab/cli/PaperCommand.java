@@ -3,7 +3,6 @@ package org.bnlab.cli;
 import java.io.IOException;
 import java.util.concurrent.Callable;
 import org.bnlab.lab.Experiments;
-import org.bnlab.lab.Lab;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -18,7 +17,8 @@ public final class PaperCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Lab.run(Experiments.all(), options.context(), options.out("paper"),
+        java.nio.file.Path out = options.out("paper"); // checked before the compute
+        LabOptions.run(Experiments.all(), options.context(), out,
                 "Batch Normalization, measured: Ioffe & Szegedy (2015) reproduced");
         return 0;
     }

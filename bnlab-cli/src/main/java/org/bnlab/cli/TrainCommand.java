@@ -11,6 +11,7 @@ import java.util.concurrent.Callable;
 import org.bnlab.data.Dataset;
 import org.bnlab.data.Datasets;
 import org.bnlab.engine.Engine;
+import org.bnlab.nn.Sequential;
 import org.bnlab.train.AtomicFile;
 import org.bnlab.train.Checkpoint;
 import org.bnlab.train.EvalResult;
@@ -154,7 +155,7 @@ public final class TrainCommand implements Callable<Integer> {
                         + String.join(", ", refused) + " cannot change on resume (start a new run with --out instead)");
             }
             saved = loadResumable(resume);
-            config = Metrics.JSON.readValue(require(saved.metadata(), Checkpoint.CONFIG_KEY, resume), TrainConfig.class);
+            config = CheckpointLoading.config(saved.metadata(), resume);
             if (matched("--steps")) {
                 config = config.withSteps(steps);
             }
@@ -174,21 +175,21 @@ public final class TrainCommand implements Callable<Integer> {
         if (out == null) {
             out = Path.of("runs", "train-" + java.time.LocalDateTime.now().toString().replace(':', '-').replaceAll("\\..*", ""));
         }
+        OutputDir.prepare(out, "--out");
         RunDirectory run = RunDirectory.open(out);
         Dataset ds = loadData(config);
+        DataChecks.requireUsable(ds, config.batch());
         if (epochs != null) {
             config = config.withSteps((long) epochs * (ds.train().size() / config.batch()));
         }
-        if (ds.test().size() == 0) {
-            throw new IllegalArgumentException(ds.name() + ": the test split is empty; training needs one to evaluate on");
-        }
 
-        Sequential net = Models.build(config.model(), config.seed());
+        Sequential net = saved == null ? Models.build(config.model(), config.seed())
+                : CheckpointLoading.build(config, saved.model(), resume);
         Trainer trainer = config.trainerBuilder(ds, net).divergenceCheck(divergeFactor, divergePatience).build();
         Path metricsFile = out.resolve("metrics.jsonl");
         if (saved != null) {
-            Checkpoint.checkModel(resume, saved.model(), net);
-            net.loadStateDict("", saved.model());
+            CheckpointLoading.load(net, saved.model(), resume);
+            CheckpointLoading.checkTrainerState(saved.trainer(), trainer.stateDict(), resume);
             trainer.loadStateDict(saved.trainer());
             if (config.steps() < trainer.step()) {
                 throw new IllegalArgumentException("--steps " + config.steps() + " is below the step the run in " + resume
@@ -240,7 +241,12 @@ public final class TrainCommand implements Callable<Integer> {
         fin.put("config", config);
         fin.put("checkpoint", out.relativize(run.latest()).toString());
         fin.put("provenance", provenance);
-        AtomicFile.write(out.resolve("final.json"), o -> Metrics.PRETTY.writeValue(o, fin));
+        Path finalFile = out.resolve("final.json");
+        try {
+            AtomicFile.write(finalFile, o -> Metrics.PRETTY.writeValue(o, fin));
+        } catch (IOException e) {
+            throw ExitCodes.naming(finalFile, e);
+        }
         System.out.printf("done: test accuracy %.2f%%, test loss %.4f, %.0f steps/s; wrote %s%n",
                 100 * test.accuracy(), test.loss(), stepsPerSecond, out);
         return 0;
@@ -274,14 +280,6 @@ public final class TrainCommand implements Callable<Integer> {
     static Dataset loadData(TrainConfig config) throws IOException {
         Dataset ds = config.dataDir() != null ? Datasets.fromDirectory(Path.of(config.dataDir())) : Datasets.load(config.dataset());
         return config.standardize() ? ds.standardized() : ds;
-    }
-
-    static String require(Map<String, String> meta, String key, Path where) {
-        String v = meta.get(key);
-        if (v == null) {
-            throw new IllegalArgumentException(where + ": checkpoint metadata has no '" + key + "' (not written by bnlab train?)");
-        }
-        return v;
     }
 
     static String describe(ModelSpec s) {

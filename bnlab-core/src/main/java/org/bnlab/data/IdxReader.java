@@ -4,12 +4,12 @@ import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
+import org.bnlab.tensor.Shapes;
 
 /**
  * Reads the IDX files MNIST and Fashion-MNIST are distributed in, plain or gzip-compressed.
@@ -24,6 +24,20 @@ import java.util.zip.ZipException;
  * header declares, a label outside {@code 0..classes-1}) is an {@link IdxFormatException} whose
  * message names the file and the problem. Whole files are read into memory; the largest standard file
  * (60,000 28x28 images) is 47 MB.
+ *
+ * <p>Untrusted input cannot exhaust memory or time: the declared size is computed exactly
+ * ({@link Shapes}) and must fit a Java array and this JVM's heap before anything is read; the data
+ * array grows only as bytes actually arrive, so a short file costs what it holds; no more than the
+ * declared size is ever decompressed, plus at most {@value #TRAILING_LIMIT} bytes to report trailing
+ * data; and for a file on disk a gzip stream must be able to hold the declared size at all (deflate
+ * expands at most {@value #DEFLATE_MAX_RATIO}:1), so a gzip bomb behind a huge header is refused
+ * before decompressing.
+ *
+ * <p>Exceptions, the only ones the readers throw: {@link IdxFormatException} for any malformed
+ * content (including corrupt or truncated gzip data); {@link java.nio.file.NoSuchFileException} or
+ * {@link java.nio.file.FileSystemException} for a path that is missing or not a regular file (a FIFO
+ * is refused at once, never opened); another {@link IOException} when reading itself fails; and
+ * IllegalArgumentException only for a bad {@code classes} argument.
  */
 public final class IdxReader {
 
@@ -36,21 +50,29 @@ public final class IdxReader {
     private static final int GZIP_MAGIC_0 = 0x1f;
     private static final int GZIP_MAGIC_1 = 0x8b;
     private static final int BUFFER = 1 << 16;
-    private static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
+    /** Deflate's largest expansion: one 258-byte match per 2 bits, i.e. about 1032:1 (zlib's figure). */
+    static final long DEFLATE_MAX_RATIO = 1032;
+    /** Trailing bytes counted for the error message; beyond this the message says "more than". */
+    static final int TRAILING_LIMIT = 1 << 20;
 
     private IdxReader() {}
 
     /** Reads an image file [n, rows, cols]. */
     public static IdxImages readImages(Path file) throws IOException {
+        long size = InputFiles.requireRegularFile(file);
         try (InputStream in = Files.newInputStream(file)) {
-            return readImages(in, file.toString());
+            int[] dims = new int[3];
+            return images(readUnsignedBytes(in, file.toString(), IMAGES_MAGIC, dims, size), dims, file.toString());
         }
     }
 
     /** Reads an image file from a stream; {@code name} is used in error messages. Does not close {@code in}. */
     public static IdxImages readImages(InputStream in, String name) throws IOException {
         int[] dims = new int[3];
-        byte[] data = readUnsignedBytes(in, name, IMAGES_MAGIC, dims);
+        return images(readUnsignedBytes(in, name, IMAGES_MAGIC, dims, -1), dims, name);
+    }
+
+    private static IdxImages images(byte[] data, int[] dims, String name) throws IdxFormatException {
         if (dims[1] == 0 || dims[2] == 0) {
             throw new IdxFormatException(name + ": images of " + dims[1] + " x " + dims[2] + " pixels; rows and cols must be positive");
         }
@@ -63,17 +85,26 @@ public final class IdxReader {
      * @return the labels as ints
      */
     public static int[] readLabels(Path file, int classes) throws IOException {
+        checkClasses(classes);
+        long size = InputFiles.requireRegularFile(file);
         try (InputStream in = Files.newInputStream(file)) {
-            return readLabels(in, file.toString(), classes);
+            return labels(readUnsignedBytes(in, file.toString(), LABELS_MAGIC, new int[1], size), file.toString(), classes);
         }
     }
 
     /** Reads a label file from a stream; {@code name} is used in error messages. Does not close {@code in}. */
     public static int[] readLabels(InputStream in, String name, int classes) throws IOException {
+        checkClasses(classes);
+        return labels(readUnsignedBytes(in, name, LABELS_MAGIC, new int[1], -1), name, classes);
+    }
+
+    private static void checkClasses(int classes) {
         if (classes < 1 || classes > 256) {
             throw new IllegalArgumentException("classes must be in 1..256 for unsigned-byte labels, got " + classes);
         }
-        byte[] data = readUnsignedBytes(in, name, LABELS_MAGIC, new int[1]);
+    }
+
+    private static int[] labels(byte[] data, String name, int classes) throws IdxFormatException {
         int[] labels = new int[data.length];
         for (int i = 0; i < data.length; i++) {
             int label = data[i] & 0xFF;
@@ -87,10 +118,13 @@ public final class IdxReader {
 
     /**
      * Reads header and data of an unsigned-byte IDX file with the given magic number, storing the
-     * declared sizes in {@code dims} (whose length is the expected dimension count).
+     * declared sizes in {@code dims} (whose length is the expected dimension count). {@code fileSize}
+     * is the size on disk, or -1 for a stream of unknown length.
      */
-    private static byte[] readUnsignedBytes(InputStream raw, String name, int expectedMagic, int[] dims) throws IOException {
+    private static byte[] readUnsignedBytes(InputStream raw, String name, int expectedMagic, int[] dims, long fileSize)
+            throws IOException {
         InputStream in = maybeGunzip(raw, name);
+        boolean gzip = in instanceof GZIPInputStream;
         try {
             int magic = readInt(in, name, "the magic number");
             if (magic >>> 8 != UNSIGNED_BYTE) {
@@ -105,34 +139,77 @@ public final class IdxReader {
                         name, ndim, magic, dims.length, expectedMagic,
                         ndim == 1 ? " — this looks like a label file" : ndim == 3 ? " — this looks like an image file" : ""));
             }
-            long total = 1;
             for (int d = 0; d < ndim; d++) {
                 dims[d] = readInt(in, name, "size of dimension " + d);
                 if (dims[d] < 0) {
                     throw new IdxFormatException(name + ": size of dimension " + d + " is " + Integer.toUnsignedString(dims[d])
                             + ", too large");
                 }
-                total *= dims[d];
-                if (total > MAX_ARRAY) {
-                    throw new IdxFormatException(name + ": sizes " + Arrays.toString(dims) + " declare more than "
-                            + MAX_ARRAY + " bytes of data");
-                }
             }
-            byte[] data = in.readNBytes((int) total);
+            int total = declaredBytes(name, dims, gzip, fileSize);
+            byte[] data = in.readNBytes(total); // grows as bytes arrive: a short file costs what it holds
             if (data.length < total) {
                 throw new IdxFormatException(name + ": truncated: the header declares sizes " + Arrays.toString(dims)
                         + ", i.e. " + total + " bytes of data, but the file holds only " + data.length);
             }
-            long extra = in.transferTo(OutputStream.nullOutputStream());
+            long extra = skipUpTo(in, TRAILING_LIMIT + 1L);
             if (extra > 0) {
-                throw new IdxFormatException(name + ": " + extra + " bytes of trailing data after the " + total
-                        + " bytes the header declares (sizes " + Arrays.toString(dims) + ")");
+                throw new IdxFormatException(name + ": " + (extra > TRAILING_LIMIT ? "more than " + TRAILING_LIMIT : extra)
+                        + " bytes of trailing data after the " + total + " bytes the header declares (sizes "
+                        + Arrays.toString(dims) + ")");
             }
             return data;
         } catch (EOFException | ZipException e) {
             // A gzip stream cut short or corrupted fails inside GZIPInputStream.
-            throw new IdxFormatException(name + ": truncated or corrupt gzip data: " + e.getMessage(), e);
+            throw new IdxFormatException(name + ": truncated or corrupt gzip data: " + reason(e), e);
         }
+    }
+
+    /**
+     * The data size the header declares, refused before anything is read when it cannot be held: beyond
+     * a Java array, beyond this JVM's heap, or (for a file on disk) more than its bytes could hold, raw
+     * or gzip-compressed.
+     */
+    private static int declaredBytes(String name, int[] dims, boolean gzip, long fileSize) throws IdxFormatException {
+        int total;
+        try {
+            total = Shapes.arrayLength(name + ": sizes", Arrays.stream(dims).asLongStream().toArray());
+            // readNBytes holds the chunks read and their final copy: twice the data at its peak
+            Shapes.checkHeap(name + ": sizes " + Arrays.toString(dims), 2L * total);
+        } catch (IllegalArgumentException e) {
+            throw new IdxFormatException(e.getMessage());
+        }
+        if (fileSize >= 0) {
+            if (gzip && total > fileSize * DEFLATE_MAX_RATIO) {
+                throw new IdxFormatException(name + ": the header declares sizes " + Arrays.toString(dims) + ", i.e. " + total
+                        + " bytes of data, more than the " + fileSize + "-byte gzip file can hold (deflate expands at most "
+                        + DEFLATE_MAX_RATIO + ":1); corrupt or a gzip bomb");
+            }
+            long held = fileSize - 4 - 4L * dims.length;
+            if (!gzip && total > held) {
+                throw new IdxFormatException(name + ": truncated: the header declares sizes " + Arrays.toString(dims) + ", i.e. "
+                        + total + " bytes of data, but the file holds only " + held);
+            }
+        }
+        return total;
+    }
+
+    /** Reads and discards up to {@code limit} bytes; returns how many there were. */
+    private static long skipUpTo(InputStream in, long limit) throws IOException {
+        byte[] buf = new byte[8192];
+        long n = 0;
+        for (int r; n < limit && (r = in.read(buf, 0, (int) Math.min(buf.length, limit - n))) > 0;) {
+            n += r;
+        }
+        return n;
+    }
+
+    /** The exception's message, or what it means when it has none (an EOFException usually has none). */
+    private static String reason(IOException e) {
+        if (e.getMessage() != null) {
+            return e.getMessage();
+        }
+        return e instanceof EOFException ? "unexpected end of the gzip stream" : e.getClass().getSimpleName();
     }
 
     /** Wraps {@code raw} in a gunzipping stream when it starts with the gzip magic bytes. */
@@ -149,7 +226,7 @@ public final class IdxReader {
             try {
                 return new GZIPInputStream(in, BUFFER);
             } catch (EOFException | ZipException e) {
-                throw new IdxFormatException(name + ": truncated or corrupt gzip header: " + e.getMessage(), e);
+                throw new IdxFormatException(name + ": truncated or corrupt gzip header: " + reason(e), e);
             }
         }
         return in;

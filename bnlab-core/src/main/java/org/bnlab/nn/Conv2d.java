@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.bnlab.kernel.Gemm;
 import org.bnlab.kernel.Im2col;
+import org.bnlab.tensor.Shapes;
 import org.bnlab.tensor.Tensor;
 
 /**
@@ -55,9 +56,10 @@ public final class Conv2d implements Module {
         this.kernel = kernel;
         this.stride = stride;
         this.padding = padding;
-        int fanIn = inCh * kernel * kernel;
-        this.weight = new Parameter("weight", new float[outCh * fanIn], new float[outCh * fanIn],
+        int n = Shapes.parameterLength("Conv2d(" + inCh + ", " + outCh + ", kernel_size=" + kernel + ")", 2,
                 outCh, inCh, kernel, kernel);
+        int fanIn = n / outCh;
+        this.weight = new Parameter("weight", new float[n], new float[n], outCh, inCh, kernel, kernel);
         this.bias = bias ? new Parameter("bias", new float[outCh], new float[outCh], outCh) : null;
         this.parameters = bias ? List.of(weight, this.bias) : List.of(weight);
         org.bnlab.nn.init.Init.linearDefault(weight, this.bias, fanIn, rng);

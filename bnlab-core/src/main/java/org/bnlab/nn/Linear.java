@@ -3,6 +3,7 @@ package org.bnlab.nn;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.bnlab.kernel.Gemm;
+import org.bnlab.tensor.Shapes;
 import org.bnlab.tensor.Tensor;
 
 /**
@@ -37,7 +38,9 @@ public final class Linear implements Module {
         }
         this.in = in;
         this.out = out;
-        this.weight = new Parameter("weight", new float[out * in], new float[out * in], out, in);
+        // checked before allocating: --hidden 3000000 would wrap out * in negative, 5478275 to 304
+        int n = Shapes.parameterLength("Linear(" + in + ", " + out + ")", 2, out, in);
+        this.weight = new Parameter("weight", new float[n], new float[n], out, in);
         this.bias = bias ? new Parameter("bias", new float[out], new float[out], out) : null;
         this.parameters = bias ? List.of(weight, this.bias) : List.of(weight);
         org.bnlab.nn.init.Init.linearDefault(weight, this.bias, in, rng);

@@ -23,7 +23,7 @@ public final class Tensor {
         if (data == null) {
             throw new IllegalArgumentException("Tensor.of: data is null");
         }
-        long n = numel(shape);
+        long n = Shapes.numel("Tensor.of", shape);
         if (n != data.length) {
             throw new IllegalArgumentException("Tensor.of: shape " + Arrays.toString(shape) + " holds " + n
                     + " elements but data has " + data.length);
@@ -31,29 +31,19 @@ public final class Tensor {
         return new Tensor(data, shape.clone());
     }
 
-    /** A new zero-filled tensor. */
+    /** A new zero-filled tensor; a shape beyond a Java array's length is an IllegalArgumentException. */
     public static Tensor zeros(int... shape) {
-        long n = numel(shape);
-        if (n > Integer.MAX_VALUE - 8) {
+        long n = Shapes.numel("Tensor.zeros", shape);
+        if (n > Shapes.MAX_ARRAY) {
             throw new IllegalArgumentException("Tensor.zeros: shape " + Arrays.toString(shape) + " has " + n
                     + " elements, more than a Java array can hold");
         }
         return new Tensor(new float[(int) n], shape.clone());
     }
 
-    /** Product of the dimensions; rejects negative dimensions. */
+    /** Exact product of the dimensions (see {@link Shapes#numel(String, int[])}); rejects negative dimensions and overflow. */
     public static long numel(int... shape) {
-        if (shape == null) {
-            throw new IllegalArgumentException("shape is null");
-        }
-        long n = 1;
-        for (int d : shape) {
-            if (d < 0) {
-                throw new IllegalArgumentException("negative dimension in shape " + Arrays.toString(shape));
-            }
-            n *= d;
-        }
-        return n;
+        return Shapes.numel("shape", shape);
     }
 
     /** The live data array. */

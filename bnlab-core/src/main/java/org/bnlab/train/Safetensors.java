@@ -25,7 +25,9 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.bnlab.data.InputFiles;
 import org.bnlab.nn.StateDict;
+import org.bnlab.tensor.Shapes;
 
 /**
  * Reads and writes {@link StateDict}s in the safetensors format, so that a bnlab model file loads
@@ -138,17 +140,7 @@ public final class Safetensors {
             if ((e.f32() == null) == (e.i64() == null)) {
                 throw new IllegalArgumentException("state_dict entry '" + name + "' must hold exactly one of f32 / i64");
             }
-            // Products above any array length stop growing (no overflow) and are caught as a mismatch below.
-            long numel = Arrays.stream(e.shape()).anyMatch(d -> d == 0) ? 0 : 1;
-            for (int d : e.shape()) {
-                if (d < 0) {
-                    throw new IllegalArgumentException("state_dict entry '" + name + "' has negative dimension in shape "
-                            + Arrays.toString(e.shape()));
-                }
-                if (numel <= Integer.MAX_VALUE) {
-                    numel *= d;
-                }
-            }
+            long numel = Shapes.numel("state_dict entry '" + name + "'", e.shape());
             if (numel != e.numel()) {
                 throw new IllegalArgumentException("state_dict entry '" + name + "' has shape " + Arrays.toString(e.shape())
                         + " but its array holds " + e.numel() + " elements");
@@ -197,8 +189,18 @@ public final class Safetensors {
 
     // ---------------------------------------------------------------- reading
 
-    /** Reads and validates {@code file}; see the class comment for what is checked. */
+    /**
+     * Reads and validates {@code file}; see the class comment for what is checked. Memory is bounded by
+     * the file: every size is checked against the file's length before the array it sizes is allocated.
+     *
+     * @throws FormatException for any content that is not a valid safetensors file bnlab can hold
+     * @throws java.nio.file.NoSuchFileException if {@code file} does not exist
+     * @throws java.nio.file.FileSystemException if it is a directory, FIFO, socket or device (refused
+     *         before opening: reading a FIFO would block)
+     * @throws IOException if reading fails; no other exception is thrown for any file content
+     */
     public static Loaded load(Path file) throws IOException {
+        InputFiles.requireRegularFile(file);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size < 8) {
@@ -309,21 +311,17 @@ public final class Safetensors {
         long[] shapeL = naturals(file, what, t.get("shape"), "shape", -1);
         long[] offsets = naturals(file, what, t.get("data_offsets"), "data_offsets", 2);
         int[] shape = new int[shapeL.length];
-        long numel = 1;
+        long numel;
         try {
-            for (int i = 0; i < shape.length; i++) {
-                if (shapeL[i] > Integer.MAX_VALUE) {
-                    throw new ArithmeticException();
-                }
-                shape[i] = (int) shapeL[i];
-                numel = Math.multiplyExact(numel, shapeL[i]);
+            numel = Shapes.arrayLength(what, shapeL); // exact: checked before anything is allocated
+        } catch (IllegalArgumentException e) {
+            throw new FormatException(file, e.getMessage());
+        }
+        for (int i = 0; i < shape.length; i++) {
+            if (shapeL[i] > Integer.MAX_VALUE) { // only with a zero elsewhere: the product fits
+                throw new FormatException(file, what + " shape " + Arrays.toString(shapeL) + " has a dimension beyond 2^31 - 1");
             }
-            if (numel > Integer.MAX_VALUE - 8) {
-                throw new ArithmeticException();
-            }
-        } catch (ArithmeticException e) {
-            throw new FormatException(file, what + " shape " + Arrays.toString(shapeL)
-                    + " has more elements than a Java array can hold");
+            shape[i] = (int) shapeL[i];
         }
         long begin = offsets[0];
         long end = offsets[1];

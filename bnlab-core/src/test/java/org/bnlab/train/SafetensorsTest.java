@@ -328,7 +328,7 @@ class SafetensorsTest {
         assertCorrupt(crafted("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8],\"x\":1}}", 8),
                 "unknown field 'x'");
         assertCorrupt(crafted("{\"a\":{\"dtype\":\"F32\",\"shape\":[65536,65536],\"data_offsets\":[0,8]}}", 8),
-                "more elements than a Java array can hold");
+                "has 4294967296 elements, more than the 2147483639 a Java array can hold");
         assertCorrupt(crafted("{\"a\":[1,2]}", 0), "tensor 'a' is not a JSON object");
         assertCorrupt(crafted("{\"__metadata__\":{\"format\":1}}", 0), "value of 'format' is not a string");
         assertCorrupt(crafted("{\"__metadata__\":[]}", 0), "__metadata__ is not a JSON object");

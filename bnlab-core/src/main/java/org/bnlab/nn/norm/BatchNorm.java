@@ -4,9 +4,11 @@ import java.util.Arrays;
 import java.util.List;
 import org.bnlab.kernel.BatchNormKernel;
 import org.bnlab.kernel.Parallel;
+import org.bnlab.nn.CallGuard;
 import org.bnlab.nn.Module;
 import org.bnlab.nn.Parameter;
 import org.bnlab.nn.StateDict;
+import org.bnlab.tensor.Shapes;
 import org.bnlab.tensor.Tensor;
 
 /**
@@ -34,6 +36,9 @@ import org.bnlab.tensor.Tensor;
  * <p>{@link #forward}/{@link #backward} return new tensors; {@link #forwardBuffered}/
  * {@link #backwardBuffered} reuse this layer's buffers (the training loop's allocation-free path).
  * Backward uses the input of the last forward, which must not be modified in between.
+ *
+ * <p>Not thread-safe: the call being run lives in fields. Two threads calling one layer at once get
+ * an IllegalStateException ({@link CallGuard}), never mixed numbers; use one model per thread.
  */
 public final class BatchNorm implements Module {
     /** Channels per block in the dense layout (1 KB row runs; a multiple of every vector length), fixed so results do not depend on the thread count. */
@@ -90,6 +95,8 @@ public final class BatchNorm implements Module {
     private final Parallel.RangeTask trainForwardTask = this::trainForwardRange;
     private final Parallel.RangeTask evalForwardTask = this::evalForwardRange;
     private final Parallel.RangeTask backwardTask = this::backwardRange;
+    /** The fields above make the layer single-threaded: overlapping calls are refused, not mixed. */
+    private final CallGuard guard;
 
     private BatchNorm(Builder b) {
         this.numFeatures = b.numFeatures;
@@ -99,7 +106,10 @@ public final class BatchNorm implements Module {
         this.affine = b.affine;
         this.track = b.track;
         this.name = "BatchNorm(" + numFeatures + ")";
+        this.guard = new CallGuard(name);
         int c = numFeatures;
+        // 14 float and 5 double arrays of c: checked against the heap before allocating
+        Shapes.checkHeap(name + " buffers", (14L * Float.BYTES + 5L * Double.BYTES) * c);
         if (affine) {
             weight = new float[c];
             Arrays.fill(weight, 1f);
@@ -159,7 +169,12 @@ public final class BatchNorm implements Module {
         } else if (!out.sameShape(x) || out == x) {
             throw new IllegalArgumentException(name + ": output tensor " + out + " must be a distinct tensor of the input's shape " + x);
         }
-        run(x, training, out);
+        guard.enter();
+        try {
+            run(x, training, out);
+        } finally {
+            guard.exit();
+        }
         return out;
     }
 
@@ -167,11 +182,16 @@ public final class BatchNorm implements Module {
     @Override
     public Tensor forwardBuffered(Tensor x, boolean training) {
         checkInput(x);
-        if (outputBuffer == null || !outputBuffer.sameShape(x)) {
-            outputBuffer = Tensor.zeros(x.shape());
+        guard.enter();
+        try {
+            if (outputBuffer == null || !outputBuffer.sameShape(x)) {
+                outputBuffer = Tensor.zeros(x.shape());
+            }
+            run(x, training, outputBuffer);
+            return outputBuffer;
+        } finally {
+            guard.exit();
         }
-        run(x, training, outputBuffer);
-        return outputBuffer;
     }
 
     /** Checks rank and channel count without copying the shape (this runs on every call). */
@@ -302,21 +322,31 @@ public final class BatchNorm implements Module {
     /** Gradient w.r.t. the input of the last forward, as a new tensor; adds into weightGrad/biasGrad. */
     @Override
     public Tensor backward(Tensor gradOutput) {
-        checkGradOutput(gradOutput);
-        Tensor dx = Tensor.zeros(gradOutput.shape());
-        runBackward(gradOutput, dx);
-        return dx;
+        guard.enter();
+        try {
+            checkGradOutput(gradOutput);
+            Tensor dx = Tensor.zeros(gradOutput.shape());
+            runBackward(gradOutput, dx);
+            return dx;
+        } finally {
+            guard.exit();
+        }
     }
 
     /** Allocation-free backward: the result is this layer's buffer, overwritten by the next call. */
     @Override
     public Tensor backwardBuffered(Tensor gradOutput) {
-        checkGradOutput(gradOutput);
-        if (gradInputBuffer == null || !gradInputBuffer.sameShape(gradOutput)) {
-            gradInputBuffer = Tensor.zeros(gradOutput.shape());
+        guard.enter();
+        try {
+            checkGradOutput(gradOutput);
+            if (gradInputBuffer == null || !gradInputBuffer.sameShape(gradOutput)) {
+                gradInputBuffer = Tensor.zeros(gradOutput.shape());
+            }
+            runBackward(gradOutput, gradInputBuffer);
+            return gradInputBuffer;
+        } finally {
+            guard.exit();
         }
-        runBackward(gradOutput, gradInputBuffer);
-        return gradInputBuffer;
     }
 
     private void checkGradOutput(Tensor dy) {
