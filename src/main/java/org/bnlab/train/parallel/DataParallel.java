@@ -223,8 +223,10 @@ public final class DataParallel implements AutoCloseable {
                 }
             }
         } catch (InterruptedException e) {
+            // the replicas may still be running: stop them (those waiting in the collective fail) and refuse further use
             Thread.currentThread().interrupt();
-            collective.abort(-1, e);
+            refusal = "the caller was interrupted during step " + (steps + 1);
+            threads.shutdownNow();
             throw new IllegalStateException("DataParallel step " + (steps + 1) + ": interrupted while waiting for the replicas", e);
         }
         int origin = -1;

@@ -13,6 +13,8 @@ import java.util.concurrent.TimeUnit;
 import org.bnlab.dist.CollectiveException;
 import org.bnlab.dist.ThreadCollective;
 import org.bnlab.kernel.BatchNormKernel;
+import org.bnlab.nn.ReLU;
+import org.bnlab.nn.Sequential;
 import org.bnlab.nn.StateDict;
 import org.bnlab.tensor.Tensor;
 import org.bnlab.testing.Replicas;
@@ -297,13 +299,13 @@ class SyncBatchNormTest {
     @Test
     void convertReplacesEveryBatchNormAndSharesTheRest() {
         BatchNorm bn = BatchNorm.builder(3).build();
-        org.bnlab.nn.ReLU relu = new org.bnlab.nn.ReLU();
-        org.bnlab.nn.Sequential inner = new org.bnlab.nn.Sequential(BatchNorm.builder(3).build());
-        org.bnlab.nn.Sequential model = new org.bnlab.nn.Sequential(bn, relu, inner);
-        org.bnlab.nn.Sequential converted = SyncBatchNorm.convert(model, null, 0);
+        ReLU relu = new ReLU();
+        Sequential inner = new Sequential(BatchNorm.builder(3).build());
+        Sequential model = new Sequential(bn, relu, inner);
+        Sequential converted = SyncBatchNorm.convert(model, null, 0);
         assertSame(bn, ((SyncBatchNorm) converted.get(0)).batchNorm());
         assertSame(relu, converted.get(1));
-        assertInstanceOf(SyncBatchNorm.class, ((org.bnlab.nn.Sequential) converted.get(2)).get(0));
+        assertInstanceOf(SyncBatchNorm.class, ((Sequential) converted.get(2)).get(0));
     }
 
     @Test
