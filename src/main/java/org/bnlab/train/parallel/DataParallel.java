@@ -132,6 +132,12 @@ public final class DataParallel implements AutoCloseable {
                 throw new IllegalArgumentException("DataParallel: the factory built different models for replicas 0 and " + r
                         + " (parameters must match in names and sizes)");
             }
+            for (int i = 0; i < p0.size(); i++) {
+                if (pr.get(i).data() == p0.get(i).data()) {
+                    throw new IllegalArgumentException("DataParallel: replicas 0 and " + r + " share parameter " + p0.get(i).name()
+                            + "; the factory must build a new model on every call");
+                }
+            }
         }
     }
 

@@ -16,7 +16,9 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
+import org.bnlab.nn.Conv2d;
 import org.bnlab.nn.CrossEntropyLoss;
+import org.bnlab.nn.Flatten;
 import org.bnlab.nn.Linear;
 import org.bnlab.nn.Module;
 import org.bnlab.nn.Parameter;
@@ -161,6 +163,44 @@ class DataParallelTest {
                 assertEquals(steps, dp.steps());
                 assertTrue(ref.step(data.x[0], data.y[0]) < 0.5, "the model learned");
             }
+        }
+    }
+
+    /** Conv 2x6x6 -> 4 channels 3x3 -> BN2d -> ReLU -> Flatten -> Linear: the [N, C, H, W] path of SyncBatchNorm. */
+    static Sequential cnn(int replica) {
+        SplittableRandom rng = new SplittableRandom(3);
+        return new Sequential(new Conv2d(2, 4, 3, 1, 1, false, rng.nextLong()), BatchNorm.builder(4).build(), new ReLU(),
+                new Flatten(), new Linear(4 * 36, CLASSES, true, rng.nextLong()));
+    }
+
+    @Test
+    void convolutionalModelOnUnevenSlicesEqualsSingleModelTraining() {
+        int steps = 40;
+        int n = 24;
+        SplittableRandom r = new SplittableRandom(8);
+        Sequential single = cnn(0);
+        Optimizer opt = sgd(single.parameters());
+        CrossEntropyLoss loss = new CrossEntropyLoss();
+        try (DataParallel dp = DataParallel.builder(DataParallelTest::cnn, 3).inputShape(2, 6, 6).optimizer(DataParallelTest::sgd)
+                .timeout(20, TimeUnit.SECONDS).build()) {
+            for (int t = 0; t < steps; t++) {
+                float[] x = new float[n * 72];
+                int[] y = new int[n];
+                for (int i = 0; i < n; i++) {
+                    y[i] = r.nextInt(CLASSES);
+                    for (int j = 0; j < 72; j++) {
+                        x[i * 72 + j] = (float) (r.nextGaussian() + (j % CLASSES == y[i] ? 1 : 0));
+                    }
+                }
+                single.zeroGrad();
+                float l0 = loss.forward(single.forwardBuffered(Tensor.of(x, n, 2, 6, 6), true), y);
+                single.backwardBuffered(loss.gradBuffer(), false);
+                opt.step();
+                float l1 = dp.step(x, y, n, new int[] {10, 0, 14});
+                assertEquals(l0, l1, 1e-5, "step " + t);
+                assertTrue(maxDiff(single, dp.model()) < 1e-5, "step " + t + ": parameters differ by " + maxDiff(single, dp.model()));
+            }
+            assertClose(runningVar(single, 1), runningVar(dp.model(), 1), 1e-5);
         }
     }
 
@@ -366,6 +406,10 @@ class DataParallelTest {
                 r -> r == 0 ? mlp(r) : new Sequential(new Linear(IN, CLASSES, true, 1)), 2)
                 .inputShape(IN).optimizer(DataParallelTest::sgd).build());
         assertTrue(e.getMessage().contains("different models for replicas 0 and 1"), e.getMessage());
+        Sequential shared = mlp(0);
+        e = assertThrows(IllegalArgumentException.class, () -> DataParallel.builder(r -> shared, 2)
+                .inputShape(IN).optimizer(DataParallelTest::sgd).build());
+        assertTrue(e.getMessage().contains("share parameter 0.weight"), e.getMessage());
     }
 
     @Test
