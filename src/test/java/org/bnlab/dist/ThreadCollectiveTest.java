@@ -37,7 +37,7 @@ class ThreadCollectiveTest {
 
     @Test
     void aReplicaThatNeverArrivesIsNamedInATimeoutOnEveryWaitingReplica() {
-        ThreadCollective c = new ThreadCollective(3, 200, TimeUnit.MILLISECONDS);
+        ThreadCollective c = new ThreadCollective(3, 1, TimeUnit.SECONDS);
         Throwable[] failures = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> Replicas.run(c, rank -> {
             if (rank != 1) {
                 c.allGather(rank, new double[2], new double[6]);
@@ -46,7 +46,7 @@ class ThreadCollectiveTest {
         assertNull(failures[1]);
         for (int r : new int[] {0, 2}) {
             assertInstanceOf(CollectiveException.class, failures[r]);
-            assertTrue(failures[r].getMessage().contains("timed out after 200 ms: replica(s) [1] did not arrive"), failures[r].getMessage());
+            assertTrue(failures[r].getMessage().contains("timed out after 1000 ms: replica(s) [1] did not arrive"), failures[r].getMessage());
         }
     }
 
@@ -77,15 +77,13 @@ class ThreadCollectiveTest {
     void contributionsOfDifferentLengthsFailTheRound() {
         ThreadCollective c = new ThreadCollective(2, 20, TimeUnit.SECONDS);
         Throwable[] failures = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> Replicas.run(c, rank -> {
-            if (rank == 1) {
-                sleep(100);
-            }
             int len = rank + 1;
             c.allGather(rank, new double[len], new double[2 * len]);
         }));
+        // whichever arrives second is named
         for (Throwable f : failures) {
             assertInstanceOf(CollectiveException.class, f);
-            assertTrue(f.getMessage().contains("replica 1 contributed 2 values in round 0, the others 1"), f.getMessage());
+            assertTrue(f.getMessage().matches(".*replica [01] contributed [12] values in round 0, the others [12]"), f.getMessage());
         }
     }
 

@@ -349,7 +349,7 @@ class DataParallelTest {
         public Tensor forwardBuffered(Tensor x, boolean training) {
             if (armed) {
                 try {
-                    Thread.sleep(5000);
+                    Thread.sleep(20_000); // interrupted by close()
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
@@ -372,13 +372,14 @@ class DataParallelTest {
             layers.add(0, stalls[r]);
             return new Sequential(layers.toArray(new Module[0]));
         };
-        Batches data = new Batches(1);
+        Batches data = new Batches(2);
         try (DataParallel dp = DataParallel.builder(factory, 3).inputShape(IN).optimizer(DataParallelTest::sgd)
-                .timeout(300, TimeUnit.MILLISECONDS).build()) {
+                .timeout(1, TimeUnit.SECONDS).build()) {
+            dp.step(data.x[0], data.y[0], BATCH); // warm-up: classes loaded and compiled, so the healthy replicas arrive in time
             stalls[1].armed = true;
-            ReplicaException e = assertTimeoutPreemptively(Duration.ofSeconds(4),
-                    () -> assertThrows(ReplicaException.class, () -> dp.step(data.x[0], data.y[0], BATCH)));
-            assertTrue(e.getMessage().contains("timed out after 300 ms: replica(s) [1] did not arrive"), e.getMessage());
+            ReplicaException e = assertTimeoutPreemptively(Duration.ofSeconds(10),
+                    () -> assertThrows(ReplicaException.class, () -> dp.step(data.x[1], data.y[1], BATCH)));
+            assertTrue(e.getMessage().contains("timed out after 1000 ms: replica(s) [1] did not arrive"), e.getMessage());
             IllegalStateException refused = assertThrows(IllegalStateException.class, () -> dp.step(data.x[0], data.y[0], BATCH));
             assertTrue(refused.getMessage().contains("unusable"), refused.getMessage());
         }
