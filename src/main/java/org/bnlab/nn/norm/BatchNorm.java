@@ -278,13 +278,13 @@ public final class BatchNorm implements Module {
     }
 
     /** running = (1 - f) * running + f * batch, var unbiased over m values (SyncBatchNorm passes the global batch's). */
-    void updateRunningStats(double[] batchMean, double[] batchVar, long m) {
+    void updateRunningStats(double[] mean, double[] var, long m) {
         numBatchesTracked[0]++;
         double f = cumulative ? 1.0 / numBatchesTracked[0] : momentum;
         double unbias = (double) m / (m - 1);
         for (int c = 0; c < numFeatures; c++) {
-            runningMean[c] = (float) ((1 - f) * runningMean[c] + f * batchMean[c]);
-            double rv = (1 - f) * runningVar[c] + f * batchVar[c] * unbias;
+            runningMean[c] = (float) ((1 - f) * runningMean[c] + f * mean[c]);
+            double rv = (1 - f) * runningVar[c] + f * var[c] * unbias;
             runningVar[c] = (float) Math.min(rv, Float.MAX_VALUE);
         }
     }
