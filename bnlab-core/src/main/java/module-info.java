@@ -20,6 +20,8 @@ module org.bnlab.core {
     exports org.bnlab.data;
     exports org.bnlab.train;
     exports org.bnlab.engine;
+    exports org.bnlab.dist;
+    exports org.bnlab.train.parallel;
 
     // Jackson reads and writes the training recipe records (checkpoint metadata, final.json)
     opens org.bnlab.train to com.fasterxml.jackson.databind;

@@ -5,14 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
 import java.util.Map;
 import org.bnlab.tensor.Tensor;
+import org.bnlab.testing.TextGolden;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,28 +19,7 @@ import org.junit.jupiter.api.Test;
 class GoldenLayersTest {
 
     static Map<String, Tensor> load(String name) throws IOException {
-        Map<String, Tensor> m = new HashMap<>();
-        try (InputStream in = GoldenLayersTest.class.getResourceAsStream("/golden/layers/" + name + ".txt")) {
-            assertNotNull(in, "missing golden file " + name);
-            BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-            for (String line; (line = r.readLine()) != null; ) {
-                if (line.startsWith("#") || line.isBlank()) {
-                    continue;
-                }
-                String[] f = line.trim().split(" ");
-                String[] d = f[1].split(",");
-                int[] shape = new int[d.length];
-                for (int i = 0; i < d.length; i++) {
-                    shape[i] = Integer.parseInt(d[i]);
-                }
-                float[] v = new float[f.length - 2];
-                for (int i = 0; i < v.length; i++) {
-                    v[i] = Float.parseFloat(f[i + 2]);
-                }
-                m.put(f[0], Tensor.of(v, shape));
-            }
-        }
-        return m;
+        return TextGolden.load("/golden/layers/" + name + ".txt");
     }
 
     static void close(String what, Tensor expected, float[] actual) {

@@ -195,7 +195,7 @@ public final class BatchNorm implements Module {
     }
 
     /** Checks rank and channel count without copying the shape (this runs on every call). */
-    private void checkInput(Tensor x) {
+    void checkInput(Tensor x) {
         if (x == null) {
             throw new IllegalArgumentException(name + ".forward: input is null");
         }
@@ -232,7 +232,7 @@ public final class BatchNorm implements Module {
                 forRangeOfChannels(n, s, trainForwardTask);
                 checkFiniteStatistics(x);
                 if (training && track) {
-                    updateRunningStats(m);
+                    updateRunningStats(batchMean, batchVar, m);
                 }
             } else {
                 forRangeOfChannels(n, s, evalForwardTask);
@@ -263,16 +263,7 @@ public final class BatchNorm implements Module {
             int c0 = unitStart(u);
             int c1 = unitStart(u + 1);
             kernel.stats(curX, 0, curN, numFeatures, curS, c0, c1, batchMean, batchVar);
-            for (int c = c0; c < c1; c++) {
-                double mu = batchMean[c];
-                double is = 1.0 / Math.sqrt(batchVar[c] + eps);
-                invStd[c] = is;
-                float hi = (float) mu;
-                meanHi[c] = hi;
-                meanLo[c] = (float) (mu - hi);
-                alpha[c] = (float) (gamma[c] * is);
-                shift[c] = beta[c];
-            }
+            BatchNormSteps.normalization(invStd, meanHi, meanLo, alpha, shift, batchMean, batchVar, gamma, beta, eps, c0, c1);
             kernel.normalize(curX, curY, 0, curN, numFeatures, curS, c0, c1, meanHi, meanLo, alpha, shift);
         }
     }
@@ -306,13 +297,14 @@ public final class BatchNorm implements Module {
         }
     }
 
-    private void updateRunningStats(long m) {
+    /** running = (1 - f) * running + f * batch, var unbiased over m values (SyncBatchNorm passes the global batch's). */
+    void updateRunningStats(double[] mean, double[] var, long m) {
         numBatchesTracked[0]++;
         double f = cumulative ? 1.0 / numBatchesTracked[0] : momentum;
         double unbias = (double) m / (m - 1);
         for (int c = 0; c < numFeatures; c++) {
-            runningMean[c] = (float) ((1 - f) * runningMean[c] + f * batchMean[c]);
-            double rv = (1 - f) * runningVar[c] + f * batchVar[c] * unbias;
+            runningMean[c] = (float) ((1 - f) * runningMean[c] + f * mean[c]);
+            double rv = (1 - f) * runningVar[c] + f * var[c] * unbias;
             runningVar[c] = (float) Math.min(rv, Float.MAX_VALUE);
         }
     }
@@ -381,11 +373,7 @@ public final class BatchNorm implements Module {
             curY = null;
         }
         if (affine) {
-            // dbias = sum dy, dweight = sum dy * xhat = invstd * sum dy (x - mean); gradients accumulate
-            for (int c = 0; c < numFeatures; c++) {
-                biasGrad[c] += (float) sumDy[c];
-                weightGrad[c] += (float) (sumDyXmu[c] * invStd[c]);
-            }
+            BatchNormSteps.accumulateAffineGrads(weightGrad, biasGrad, sumDy, sumDyXmu, invStd, numFeatures);
         }
     }
 
@@ -396,12 +384,7 @@ public final class BatchNorm implements Module {
             int c0 = unitStart(u);
             int c1 = unitStart(u + 1);
             kernel.backwardSums(curX, curDy, 0, curN, numFeatures, curS, c0, c1, meanHi, meanLo, sumDy, sumDyXmu);
-            for (int c = c0; c < c1; c++) {
-                double is = invStd[c];
-                alpha[c] = (float) (gamma[c] * is);
-                meanDy[c] = (float) (sumDy[c] / m);
-                kCoef[c] = (float) (sumDyXmu[c] * is * is / m);
-            }
+            BatchNormSteps.backward(alpha, meanDy, kCoef, invStd, sumDy, sumDyXmu, gamma, m, c0, c1);
             if (usedBatchStats) {
                 kernel.backwardInput(curX, curDy, curY, 0, curN, numFeatures, curS, c0, c1, meanHi, meanLo, alpha, meanDy, kCoef);
             } else {

@@ -241,7 +241,7 @@ class NormLayersTest {
         LayerNorm other = LayerNorm.builder(3, 4).build();
         other.loadStateDict("", lsd);
         assertEquals(2f, other.bias()[5]);
-        assertMessage(() -> LayerNorm.builder(12).build().loadStateDict("", lsd), "has shape [3, 4], expected float32 [12]");
+        assertMessage(() -> LayerNorm.builder(12).build().loadStateDict("", lsd), "is float32 [3, 4], expected float32 [12]");
     }
 
     @Test
