@@ -34,7 +34,7 @@ public final class EvalCommand implements Callable<Integer> {
             file = Files.exists(checkpoint.resolve(Checkpoint.MODEL_FILE)) || latest == null
                     ? checkpoint.resolve(Checkpoint.MODEL_FILE) : latest.resolve(Checkpoint.MODEL_FILE);
         }
-        if (!Files.isRegularFile(file)) {
+        if (!Files.exists(file)) {
             throw new IOException("no checkpoint at " + file);
         }
         Safetensors.Loaded loaded = Safetensors.load(file);

@@ -155,7 +155,7 @@ public final class TrainCommand implements Callable<Integer> {
                         + String.join(", ", refused) + " cannot change on resume (start a new run with --out instead)");
             }
             saved = loadResumable(resume);
-            config = CheckpointLoading.config(saved.metadata(), resume);
+            config = CheckpointLoading.config(saved.metadata(), resume.resolve(Checkpoint.MODEL_FILE));
             if (matched("--steps")) {
                 config = config.withSteps(steps);
             }
@@ -183,13 +183,14 @@ public final class TrainCommand implements Callable<Integer> {
             config = config.withSteps((long) epochs * (ds.train().size() / config.batch()));
         }
 
+        Path ckpt = saved == null ? null : RunDirectory.isRunDirectory(resume) ? RunDirectory.latest(resume) : resume;
         Sequential net = saved == null ? Models.build(config.model(), config.seed())
-                : CheckpointLoading.build(config, saved.model(), resume);
+                : CheckpointLoading.build(config, saved.model(), ckpt.resolve(Checkpoint.MODEL_FILE));
         Trainer trainer = config.trainerBuilder(ds, net).divergenceCheck(divergeFactor, divergePatience).build();
         Path metricsFile = out.resolve("metrics.jsonl");
         if (saved != null) {
-            CheckpointLoading.load(net, saved.model(), resume);
-            CheckpointLoading.checkTrainerState(saved.trainer(), trainer.stateDict(), resume);
+            CheckpointLoading.load(net, saved.model(), ckpt.resolve(Checkpoint.MODEL_FILE));
+            CheckpointLoading.checkTrainerState(saved.trainer(), trainer.stateDict(), ckpt.resolve(Checkpoint.TRAINER_FILE));
             trainer.loadStateDict(saved.trainer());
             if (config.steps() < trainer.step()) {
                 throw new IllegalArgumentException("--steps " + config.steps() + " is below the step the run in " + resume

@@ -170,8 +170,9 @@ class CliReliabilityTest {
     void aTrainerFileMissingAMomentumBufferIsRefusedNamingIt(@TempDir Path dir) throws IOException {
         Path run = dir.resolve("run");
         Files.createDirectories(run);
-        Files.copy(trained.resolve(Checkpoint.MODEL_FILE), run.resolve(Checkpoint.MODEL_FILE));
-        Safetensors.Loaded t = Safetensors.load(trained.resolve(Checkpoint.TRAINER_FILE));
+        Path ckpt = org.bnlab.train.RunDirectory.latest(trained);
+        Files.copy(ckpt.resolve(Checkpoint.MODEL_FILE), run.resolve(Checkpoint.MODEL_FILE));
+        Safetensors.Loaded t = Safetensors.load(ckpt.resolve(Checkpoint.TRAINER_FILE));
         StateDict sd = new StateDict();
         String dropped = null;
         for (var e : t.stateDict().entries().entrySet()) {
