@@ -2,6 +2,7 @@ package org.bnlab.nn.norm;
 
 import org.bnlab.kernel.BatchNormKernel;
 import org.bnlab.kernel.Parallel;
+import org.bnlab.tensor.Shapes;
 
 /**
  * One set of per-channel normalization statistics and the kernel calls over one view of a
@@ -71,6 +72,8 @@ final class ChannelNorm {
     ChannelNorm(int channels, double eps) {
         this.channels = channels;
         this.eps = eps;
+        // 5 double and 6 float arrays of channels: checked against the heap before allocating
+        Shapes.checkHeap("normalization buffers for " + channels + " channels", (5L * Double.BYTES + 6L * Float.BYTES) * channels);
         mean = new double[channels];
         var = new double[channels];
         invStd = new double[channels];

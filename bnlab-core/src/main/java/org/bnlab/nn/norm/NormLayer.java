@@ -1,6 +1,7 @@
 package org.bnlab.nn.norm;
 
 import java.util.Arrays;
+import org.bnlab.nn.CallGuard;
 import org.bnlab.nn.Module;
 import org.bnlab.tensor.Tensor;
 
@@ -10,6 +11,9 @@ import org.bnlab.tensor.Tensor;
  * the forward/backward forms of {@link Module} (new tensors, or this layer's reused buffers), and
  * the input of the last forward that backward differentiates. An empty batch gives an empty result
  * and changes nothing. Subclasses implement the arithmetic on flat arrays viewed as (n, C, s).
+ *
+ * <p>Not thread-safe, like BatchNorm: the call being run lives in fields. Two threads calling one
+ * layer at once get an IllegalStateException ({@link CallGuard}), never mixed numbers.
  */
 abstract class NormLayer implements Module {
     final int numFeatures;
@@ -20,11 +24,14 @@ abstract class NormLayer implements Module {
     Tensor input;
     private Tensor outputBuffer;
     private Tensor gradInputBuffer;
+    /** Overlapping calls from two threads are refused, not mixed. */
+    private final CallGuard guard;
 
     NormLayer(String kind, int numFeatures, double eps) {
         this.numFeatures = numFeatures;
         this.eps = eps;
         this.name = kind + "(" + numFeatures + ")";
+        this.guard = new CallGuard(name);
     }
 
     /** y = layer(x) into {@code y} (x viewed as (n, C, s), n*s >= 1); a rejected batch changes no state. */
@@ -37,18 +44,28 @@ abstract class NormLayer implements Module {
     public Tensor forward(Tensor x, boolean training) {
         checkInput(x);
         Tensor out = Tensor.zeros(x.shape());
-        forwardInto(x, training, out);
+        guard.enter();
+        try {
+            forwardInto(x, training, out);
+        } finally {
+            guard.exit();
+        }
         return out;
     }
 
     @Override
     public Tensor forwardBuffered(Tensor x, boolean training) {
         checkInput(x);
-        if (outputBuffer == null || !outputBuffer.sameShape(x)) {
-            outputBuffer = Tensor.zeros(x.shape());
+        guard.enter();
+        try {
+            if (outputBuffer == null || !outputBuffer.sameShape(x)) {
+                outputBuffer = Tensor.zeros(x.shape());
+            }
+            forwardInto(x, training, outputBuffer);
+            return outputBuffer;
+        } finally {
+            guard.exit();
         }
-        forwardInto(x, training, outputBuffer);
-        return outputBuffer;
     }
 
     private void forwardInto(Tensor x, boolean training, Tensor out) {
@@ -63,20 +80,30 @@ abstract class NormLayer implements Module {
 
     @Override
     public Tensor backward(Tensor gradOutput) {
-        checkGradOutput(gradOutput);
-        Tensor dx = Tensor.zeros(gradOutput.shape());
-        backwardInto(gradOutput, dx);
-        return dx;
+        guard.enter();
+        try {
+            checkGradOutput(gradOutput);
+            Tensor dx = Tensor.zeros(gradOutput.shape());
+            backwardInto(gradOutput, dx);
+            return dx;
+        } finally {
+            guard.exit();
+        }
     }
 
     @Override
     public Tensor backwardBuffered(Tensor gradOutput) {
-        checkGradOutput(gradOutput);
-        if (gradInputBuffer == null || !gradInputBuffer.sameShape(gradOutput)) {
-            gradInputBuffer = Tensor.zeros(gradOutput.shape());
+        guard.enter();
+        try {
+            checkGradOutput(gradOutput);
+            if (gradInputBuffer == null || !gradInputBuffer.sameShape(gradOutput)) {
+                gradInputBuffer = Tensor.zeros(gradOutput.shape());
+            }
+            backwardInto(gradOutput, gradInputBuffer);
+            return gradInputBuffer;
+        } finally {
+            guard.exit();
         }
-        backwardInto(gradOutput, gradInputBuffer);
-        return gradInputBuffer;
     }
 
     private void backwardInto(Tensor dy, Tensor dx) {
