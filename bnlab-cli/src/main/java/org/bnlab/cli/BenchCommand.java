@@ -14,7 +14,7 @@ import org.bnlab.kernel.Parallel;
 import org.bnlab.kernel.Simd;
 import org.bnlab.nn.norm.BatchNorm;
 import org.bnlab.tensor.Tensor;
-import org.bnlab.train.Metrics;
+import org.bnlab.train.Json;
 import org.bnlab.train.ModelSpec;
 import org.bnlab.train.TrainConfig;
 import org.bnlab.train.Trainer;
@@ -85,7 +85,7 @@ public final class BenchCommand implements Callable<Integer> {
             out.put("jdk", Runtime.version().toString());
             out.put("threads", Parallel.threads());
             out.put("kernels", Simd.describe());
-            System.out.println(Metrics.JSON.writeValueAsString(out));
+            System.out.println(Json.MAPPER.writeValueAsString(out));
         } else {
             System.out.printf(Locale.ROOT, "bnlab bench: JDK %s, %d thread(s), %s kernels%n", Runtime.version(), Parallel.threads(), Simd.describe());
             System.out.printf(Locale.ROOT, "%-34s %12s %14s%n", "case", "median ms", "rate");

@@ -11,7 +11,7 @@ import org.bnlab.nn.Sequential;
 import org.bnlab.nn.StateDict;
 import org.bnlab.tensor.Shapes;
 import org.bnlab.train.Checkpoint;
-import org.bnlab.train.Metrics;
+import org.bnlab.train.Json;
 import org.bnlab.train.Models;
 import org.bnlab.train.TrainConfig;
 
@@ -42,7 +42,7 @@ final class CheckpointLoading {
         }
         TrainConfig config;
         try {
-            config = Metrics.JSON.readerFor(TrainConfig.class)
+            config = Json.MAPPER.readerFor(TrainConfig.class)
                     .with(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
                     .readValue(json);
         } catch (JsonProcessingException e) {

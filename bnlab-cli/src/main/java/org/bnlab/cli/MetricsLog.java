@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Map;
 import org.bnlab.train.AtomicFile;
 import org.bnlab.train.EvalPoint;
-import org.bnlab.train.Metrics;
+import org.bnlab.train.Json;
 import org.bnlab.train.Trainer;
 import org.bnlab.train.TrainingListener;
 
@@ -46,7 +46,7 @@ final class MetricsLog implements TrainingListener, AutoCloseable {
             for (String line : Files.readAllLines(from, StandardCharsets.UTF_8)) {
                 long s;
                 try {
-                    s = Metrics.JSON.readTree(line).path("step").asLong(-1);
+                    s = Json.MAPPER.readTree(line).path("step").asLong(-1);
                 } catch (IOException e) {
                     continue; // torn line
                 }
@@ -71,7 +71,7 @@ final class MetricsLog implements TrainingListener, AutoCloseable {
         line.put("test_accuracy", p.testAccuracy());
         line.put("elapsed_seconds", p.elapsedSeconds());
         try {
-            out.write(Metrics.JSON.writeValueAsString(line));
+            out.write(Json.MAPPER.writeValueAsString(line));
             out.newLine();
             out.flush();
         } catch (IOException e) {

@@ -15,7 +15,7 @@ import org.bnlab.nn.Sequential;
 import org.bnlab.train.AtomicFile;
 import org.bnlab.train.Checkpoint;
 import org.bnlab.train.EvalResult;
-import org.bnlab.train.Metrics;
+import org.bnlab.train.Json;
 import org.bnlab.train.ModelSpec;
 import org.bnlab.nn.Sequential;
 import org.bnlab.train.DivergedException;
@@ -207,10 +207,10 @@ public final class TrainCommand implements Callable<Integer> {
 
         Map<String, Object> provenance = Provenance.collect();
         Map<String, String> meta = new LinkedHashMap<>();
-        meta.put(Checkpoint.MODEL_KEY, Metrics.JSON.writeValueAsString(config.model()));
-        meta.put(Checkpoint.CONFIG_KEY, Metrics.JSON.writeValueAsString(config));
+        meta.put(Checkpoint.MODEL_KEY, Json.MAPPER.writeValueAsString(config.model()));
+        meta.put(Checkpoint.CONFIG_KEY, Json.MAPPER.writeValueAsString(config));
         meta.put("bnlab.pytorch_module", net.toString());
-        meta.put("bnlab.provenance", Metrics.JSON.writeValueAsString(provenance));
+        meta.put("bnlab.provenance", Json.MAPPER.writeValueAsString(provenance));
 
         long startStep = trainer.step();
         long t0 = System.nanoTime();
@@ -244,7 +244,7 @@ public final class TrainCommand implements Callable<Integer> {
         fin.put("provenance", provenance);
         Path finalFile = out.resolve("final.json");
         try {
-            AtomicFile.write(finalFile, o -> Metrics.PRETTY.writeValue(o, fin));
+            AtomicFile.write(finalFile, o -> Json.PRETTY.writeValue(o, fin));
         } catch (IOException e) {
             throw ExitCodes.naming(finalFile, e);
         }

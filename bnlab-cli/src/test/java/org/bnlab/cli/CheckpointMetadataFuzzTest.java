@@ -20,7 +20,7 @@ import org.bnlab.testing.Bounded;
 import org.bnlab.testing.FuzzTries;
 import org.bnlab.testing.Mutations;
 import org.bnlab.train.Checkpoint;
-import org.bnlab.train.Metrics;
+import org.bnlab.train.Json;
 import org.bnlab.train.Models;
 import org.bnlab.train.ModelSpec;
 import org.bnlab.train.TrainConfig;
@@ -46,7 +46,7 @@ class CheckpointMetadataFuzzTest {
                 new ModelSpec("mlp", 1, 28, 28, 10, List.of(8, 6), "sigmoid", true, "normal", 0.5, 0.1),
                 "sgd", 0.1, 0.9, false, 0, "none", 1, 1, 60, 100, 50, 1, 0);
         try {
-            CONFIG = Metrics.JSON.writeValueAsString(c);
+            CONFIG = Json.MAPPER.writeValueAsString(c);
         } catch (IOException e) {
             throw new ExceptionInInitializerError(e);
         }

@@ -20,7 +20,7 @@ import org.bnlab.data.IdxImages;
 import org.bnlab.data.IdxWriter;
 import org.bnlab.nn.StateDict;
 import org.bnlab.train.Checkpoint;
-import org.bnlab.train.Metrics;
+import org.bnlab.train.Json;
 import org.bnlab.train.Safetensors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -141,7 +141,7 @@ class CliReliabilityTest {
     void aConfigWithoutModelIsAClearError(@TempDir Path dir) throws IOException {
         Path file = withModel(dir, (sd, meta) -> {
             try {
-                ObjectNode c = (ObjectNode) Metrics.JSON.readTree(meta.get(Checkpoint.CONFIG_KEY));
+                ObjectNode c = (ObjectNode) Json.MAPPER.readTree(meta.get(Checkpoint.CONFIG_KEY));
                 c.remove("model");
                 meta.put(Checkpoint.CONFIG_KEY, c.toString());
             } catch (IOException e) {

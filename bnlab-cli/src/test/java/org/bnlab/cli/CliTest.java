@@ -10,7 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.bnlab.train.Metrics;
+import org.bnlab.train.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,11 +42,11 @@ class CliTest {
         assertEquals(0, r.code(), r.err());
         List<String> lines = Files.readAllLines(out.resolve("metrics.jsonl"));
         assertEquals(2, lines.size());
-        JsonNode first = Metrics.JSON.readTree(lines.get(0));
+        JsonNode first = Json.MAPPER.readTree(lines.get(0));
         for (String k : new String[] {"step", "train_loss", "test_loss", "test_accuracy", "elapsed_seconds"}) {
             assertTrue(first.has(k), k);
         }
-        JsonNode fin = Metrics.JSON.readTree(out.resolve("final.json").toFile());
+        JsonNode fin = Json.MAPPER.readTree(out.resolve("final.json").toFile());
         for (String k : new String[] {"test_accuracy", "test_loss", "steps_per_second", "config", "seed"}) {
             assertTrue(fin.has(k), k);
         }
@@ -70,15 +70,15 @@ class CliTest {
         assertTrue(r.out().contains("resuming " + out + " at step 40 of 80"), r.out());
         List<String> lines = Files.readAllLines(out.resolve("metrics.jsonl"));
         assertEquals(4, lines.size(), "two evaluations before the stop, two after");
-        assertEquals(80, Metrics.JSON.readTree(lines.get(3)).get("step").asInt());
-        assertEquals(80, Metrics.JSON.readTree(out.resolve("final.json").toFile()).get("steps").asInt());
+        assertEquals(80, Json.MAPPER.readTree(lines.get(3)).get("step").asInt());
+        assertEquals(80, Json.MAPPER.readTree(out.resolve("final.json").toFile()).get("steps").asInt());
     }
 
     @Test
     void benchPrintsJsonWithTheCaseNames() throws Exception {
         Run r = run("bench", "--json", "--filter", "[60,100]", "--seconds", "0.05", "--warmup", "0.05", "--threads", "1");
         assertEquals(0, r.code(), r.err());
-        JsonNode j = Metrics.JSON.readTree(r.out());
+        JsonNode j = Json.MAPPER.readTree(r.out());
         for (String k : new String[] {"bn.forward_train[60,100]", "bn.forward_eval[60,100]", "bn.backward[60,100]", "jdk", "threads"}) {
             assertTrue(j.has(k), k + " in " + r.out());
         }
@@ -143,7 +143,7 @@ class CliTest {
         Run again = run("train", "--resume", out.toString(), "--steps", "5000", "--eval-every", "2500");
         assertEquals(0, again.code(), again.err());
         assertTrue(again.out().contains("resuming " + out + " at step 30 of 5000"), again.out());
-        assertEquals(5000, org.bnlab.train.Metrics.JSON.readTree(out.resolve("final.json").toFile()).get("steps").asLong());
+        assertEquals(5000, org.bnlab.train.Json.MAPPER.readTree(out.resolve("final.json").toFile()).get("steps").asLong());
         Run none = run("train", "--resume", dir.resolve("nothing").toString());
         assertEquals(1, none.code());
         assertTrue(none.err().contains("no such run directory"), none.err());

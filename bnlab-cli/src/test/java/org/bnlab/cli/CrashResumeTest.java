@@ -14,7 +14,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.bnlab.nn.StateDict;
-import org.bnlab.train.Metrics;
+import org.bnlab.train.Json;
 import org.bnlab.train.Safetensors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -90,7 +90,7 @@ class CrashResumeTest {
         }
         List<Long> steps = new ArrayList<>();
         for (String line : Files.readAllLines(crashed.resolve("metrics.jsonl"), StandardCharsets.UTF_8)) {
-            steps.add(Metrics.JSON.readTree(line).get("step").asLong());
+            steps.add(Json.MAPPER.readTree(line).get("step").asLong());
         }
         assertEquals(List.of(50L, 100L, 150L, 200L, 250L, 300L, 350L, 400L), steps, "metrics.jsonl after " + killed + " kills");
         try (var list = Files.list(crashed.resolve("checkpoints"))) {

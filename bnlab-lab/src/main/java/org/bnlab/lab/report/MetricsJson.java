@@ -1,16 +1,11 @@
 package org.bnlab.lab.report;
 
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.util.DefaultIndenter;
-import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.JsonSerializer;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializerProvider;
-import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import org.bnlab.train.Json;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -37,7 +32,7 @@ public final class MetricsJson {
     /** Top-level key of the provenance, excluded from determinism. */
     public static final String PROVENANCE = "provenance";
 
-    private static final ObjectMapper MAPPER = mapper();
+    private static final ObjectMapper MAPPER = Json.MAPPER;
 
     private MetricsJson() {}
 
@@ -82,7 +77,7 @@ public final class MetricsJson {
     /** The report's metrics.json text: two-space indent, '\n' line ends, trailing newline. */
     public static String toJson(Report report) {
         try {
-            return MAPPER.writer(printer()).writeValueAsString(tree(report)) + "\n";
+            return Json.PRETTY.writeValueAsString(tree(report)) + "\n";
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -205,65 +200,4 @@ public final class MetricsJson {
         }
     }
 
-    private static DefaultPrettyPrinter printer() {
-        DefaultIndenter indent = new DefaultIndenter("  ", "\n");
-        return new DefaultPrettyPrinter().withObjectIndenter(indent).withArrayIndenter(indent);
-    }
-
-    private static ObjectMapper mapper() {
-        SimpleModule nonFinite = new SimpleModule("non-finite-as-null");
-        JsonSerializer<Double> dbl = new JsonSerializer<>() {
-            @Override
-            public void serialize(Double v, JsonGenerator g, SerializerProvider p) throws IOException {
-                number(g, v);
-            }
-        };
-        JsonSerializer<Float> flt = new JsonSerializer<>() {
-            @Override
-            public void serialize(Float v, JsonGenerator g, SerializerProvider p) throws IOException {
-                if (Float.isFinite(v)) {
-                    g.writeNumber(v);
-                } else {
-                    g.writeNull();
-                }
-            }
-        };
-        nonFinite.addSerializer(Double.class, dbl);
-        nonFinite.addSerializer(double.class, dbl);
-        nonFinite.addSerializer(Float.class, flt);
-        nonFinite.addSerializer(float.class, flt);
-        nonFinite.addSerializer(double[].class, new JsonSerializer<>() {
-            @Override
-            public void serialize(double[] v, JsonGenerator g, SerializerProvider p) throws IOException {
-                g.writeStartArray();
-                for (double d : v) {
-                    number(g, d);
-                }
-                g.writeEndArray();
-            }
-        });
-        nonFinite.addSerializer(float[].class, new JsonSerializer<>() {
-            @Override
-            public void serialize(float[] v, JsonGenerator g, SerializerProvider p) throws IOException {
-                g.writeStartArray();
-                for (float f : v) {
-                    if (Float.isFinite(f)) {
-                        g.writeNumber(f);
-                    } else {
-                        g.writeNull();
-                    }
-                }
-                g.writeEndArray();
-            }
-        });
-        return new ObjectMapper().registerModule(nonFinite);
-    }
-
-    private static void number(JsonGenerator g, double d) throws IOException {
-        if (Double.isFinite(d)) {
-            g.writeNumber(d);
-        } else {
-            g.writeNull();
-        }
-    }
 }
