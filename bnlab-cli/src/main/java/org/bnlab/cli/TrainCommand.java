@@ -22,6 +22,7 @@ import org.bnlab.train.DivergedException;
 import org.bnlab.train.Models;
 import org.bnlab.train.PeriodicCheckpoint;
 import org.bnlab.train.RunDirectory;
+import org.bnlab.train.parallel.DataParallel;
 import org.bnlab.train.Provenance;
 import org.bnlab.train.TrainConfig;
 import org.bnlab.train.Trainer;
@@ -112,7 +113,7 @@ public final class TrainCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--resume", paramLabel = "DIR", description = "continue the run in DIR from its last checkpoint; only "
-            + "--steps/--epochs, --eval-every, --checkpoint-every, --threads and --out may be given with it")
+            + "--steps/--epochs, --eval-every, --checkpoint-every, --threads, --replicas, --replica-bn and --out may be given with it")
     Path resume;
 
     @Option(names = "--checkpoint-every", defaultValue = "1000", description = "steps between checkpoints in DIR/checkpoints "
@@ -126,17 +127,31 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--diverge-patience", defaultValue = "2", description = "see --diverge-factor (default: ${DEFAULT-VALUE})")
     int divergePatience;
 
+    @Option(names = "--replicas", defaultValue = "1", description = "data-parallel replicas on threads, each with a slice of every "
+            + "batch; BatchNorm statistics combined across replicas (see --replica-bn) (default: ${DEFAULT-VALUE})")
+    int replicas;
+
+    @Option(names = "--replica-bn", defaultValue = "sync", description = "with --replicas: sync (SyncBatchNorm, the whole batch's "
+            + "statistics) or local (each replica's slice) (default: ${DEFAULT-VALUE})")
+    String replicaBn;
+
     @Spec
     CommandSpec spec;
 
     /** Options that may be given with --resume; every other option would change the run and is refused. */
     static final List<String> RESUMABLE = List.of("--resume", "--steps", "--epochs", "--eval-every", "--checkpoint-every",
-            "--threads", "--out");
+            "--threads", "--out", "--replicas", "--replica-bn");
 
     @Override
     public Integer call() throws IOException {
         if (threads != null) {
             Engine.setThreads(threads);
+        }
+        if (!replicaBn.equals("sync") && !replicaBn.equals("local")) {
+            throw new IllegalArgumentException("--replica-bn must be sync or local, got '" + replicaBn + "'");
+        }
+        if (replicas < 1) {
+            throw new IllegalArgumentException("--replicas must be >= 1, got " + replicas);
         }
         if (checkpointEvery < 1) {
             throw new IllegalArgumentException("--checkpoint-every must be >= 1, got " + checkpointEvery);
@@ -186,10 +201,17 @@ public final class TrainCommand implements Callable<Integer> {
         Path ckpt = saved == null ? null : RunDirectory.isRunDirectory(resume) ? RunDirectory.latest(resume) : resume;
         Sequential net = saved == null ? Models.build(config.model(), config.seed())
                 : CheckpointLoading.build(config, saved.model(), ckpt.resolve(Checkpoint.MODEL_FILE));
-        Trainer trainer = config.trainerBuilder(ds, net).divergenceCheck(divergeFactor, divergePatience).build();
+        if (saved != null) {
+            // before the trainer is built: data-parallel replicas copy replica 0's state at construction
+            CheckpointLoading.load(net, saved.model(), ckpt.resolve(Checkpoint.MODEL_FILE));
+        }
+        TrainConfig recipe = config;
+        Trainer trainer = config.trainerBuilder(ds, net).divergenceCheck(divergeFactor, divergePatience)
+                .dataParallel(replicas, r -> Models.build(recipe.model(), recipe.seed()),
+                        replicaBn.equals("local") ? DataParallel.BatchStatistics.PER_REPLICA : DataParallel.BatchStatistics.GLOBAL)
+                .build();
         Path metricsFile = out.resolve("metrics.jsonl");
         if (saved != null) {
-            CheckpointLoading.load(net, saved.model(), ckpt.resolve(Checkpoint.MODEL_FILE));
             CheckpointLoading.checkTrainerState(saved.trainer(), trainer.stateDict(), ckpt.resolve(Checkpoint.TRAINER_FILE));
             trainer.loadStateDict(saved.trainer());
             if (config.steps() < trainer.step()) {
@@ -204,6 +226,10 @@ public final class TrainCommand implements Callable<Integer> {
         System.out.printf("training %s on %s (%d train / %d test), %s lr %s, batch %d, %d steps, seed %d, %d thread(s)%n",
                 describe(config.model()), ds.name(), ds.train().size(), ds.test().size(), config.optimizer(), config.lr(),
                 config.batch(), config.steps(), config.seed(), Engine.threads());
+        if (trainer.replicas() > 1) {
+            System.out.printf("data parallel: %d replicas on threads, %s BatchNorm statistics%n", trainer.replicas(),
+                    replicaBn.equals("sync") ? "global (SyncBatchNorm)" : "per-replica");
+        }
 
         Map<String, Object> provenance = Provenance.collect();
         Map<String, String> meta = new LinkedHashMap<>();

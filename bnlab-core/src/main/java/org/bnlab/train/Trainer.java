@@ -3,17 +3,20 @@ package org.bnlab.train;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 import org.bnlab.data.BatchIterator;
 import org.bnlab.data.Split;
 import org.bnlab.nn.CrossEntropyLoss;
 import org.bnlab.nn.Module;
 import org.bnlab.nn.Parameter;
+import org.bnlab.nn.Sequential;
 import org.bnlab.nn.StateDict;
 import org.bnlab.optim.GradClip;
 import org.bnlab.optim.LRScheduler;
 import org.bnlab.optim.Optimizer;
 import org.bnlab.optim.SGD;
 import org.bnlab.tensor.Tensor;
+import org.bnlab.train.parallel.DataParallel;
 
 /**
  * The training loop for any classifier {@link Module}: mini-batch optimization of the softmax
@@ -49,6 +52,8 @@ public final class Trainer {
     private final Evaluator evaluator;
     private final DivergenceCheck divergence;
     private final List<TrainingListener> listeners = new ArrayList<>();
+    /** Data-parallel replicas on threads, or null for one model. */
+    private final DataParallel parallel;
 
     private long step;
     private double lossSinceEval;
@@ -61,7 +66,19 @@ public final class Trainer {
         this.model = b.model;
         this.train = b.train;
         this.params = model.parameters();
-        this.optimizer = b.optimizer.apply(params);
+        BatchIterator.Layout layout = ModelInput.layout(model);
+        if (b.replicas > 1) {
+            // replica 0 is the user's model: SyncBatchNorm takes over its BatchNorm layers' arrays, so
+            // the model the user holds is the one trained, evaluated and saved
+            Sequential first = (Sequential) model;
+            this.parallel = DataParallel.builder(r -> r == 0 ? first : b.replicaFactory.apply(r), b.replicas)
+                    .inputShape(layout == BatchIterator.Layout.FLAT ? new int[] {train.features()} : train.exampleShape())
+                    .optimizer(b.optimizer).batchStatistics(b.replicaStatistics).build();
+            this.optimizer = parallel.optimizer();
+        } else {
+            this.parallel = null;
+            this.optimizer = b.optimizer.apply(params);
+        }
         if (optimizer == null) {
             throw new IllegalArgumentException("Trainer: the optimizer factory returned null");
         }
@@ -70,7 +87,6 @@ public final class Trainer {
         this.evalSplit = b.evalSplit;
         this.evalEvery = b.evalEvery;
         this.divergence = b.divergence;
-        BatchIterator.Layout layout = ModelInput.layout(model);
         // the shuffling stream is derived from the seed but distinct from any initialization stream
         this.batches = BatchIterator.builder(train, b.batchSize)
                 .shuffle(b.seed * 0x9E3779B97F4A7C15L + 1).dropLast(true).layout(layout).build();
@@ -95,15 +111,21 @@ public final class Trainer {
     /** One optimization step on the next mini-batch; returns its loss. Listeners are not called. */
     public float trainStep() {
         batches.next();
-        model.zeroGrad();
-        Tensor logits = model.forwardBuffered(batches.images(), true);
-        checkFinite(logits);
-        float l = loss.forward(logits, batches.labels());
-        model.backwardBuffered(loss.gradBuffer(), false); // the data batch needs no gradient
-        if (clipNorm > 0) {
-            GradClip.clipGradNorm(params, clipNorm);
+        float l;
+        if (parallel != null) {
+            // the replicas split the batch, combine BN statistics and gradients, and step the optimizer
+            l = parallel.step(batches.images().data(), batches.labels(), batches.labels().length);
+        } else {
+            model.zeroGrad();
+            Tensor logits = model.forwardBuffered(batches.images(), true);
+            checkFinite(logits);
+            l = loss.forward(logits, batches.labels());
+            model.backwardBuffered(loss.gradBuffer(), false); // the data batch needs no gradient
+            if (clipNorm > 0) {
+                GradClip.clipGradNorm(params, clipNorm);
+            }
+            optimizer.step();
         }
-        optimizer.step();
         if (scheduler != null) {
             scheduler.step();
         }
@@ -316,6 +338,11 @@ public final class Trainer {
         return optimizer;
     }
 
+    /** Number of data-parallel replicas (1 without data parallelism). */
+    public int replicas() {
+        return parallel == null ? 1 : parallel.replicas();
+    }
+
     /** The learning-rate schedule, or null. */
     public LRScheduler scheduler() {
         return scheduler;
@@ -363,6 +390,9 @@ public final class Trainer {
         private int evalEvery = Integer.MAX_VALUE;
         private DivergenceCheck divergence;
         private final List<TrainingListener> listeners = new ArrayList<>();
+        private int replicas = 1;
+        private IntFunction<Sequential> replicaFactory;
+        private DataParallel.BatchStatistics replicaStatistics = DataParallel.BatchStatistics.GLOBAL;
 
         private Builder(Module model, Split train) {
             if (model == null || train == null) {
@@ -434,6 +464,28 @@ public final class Trainer {
             return this;
         }
 
+        /**
+         * Data-parallel training on {@code replicas} threads: each step's batch is split across
+         * replicas (the model given to {@link Trainer#builder} is replica 0; {@code factory.apply(r)}
+         * builds replica r, r >= 1, with the same architecture), BatchNorm layers become SyncBatchNorm
+         * ({@code GLOBAL}: the whole batch's statistics, so training equals one model on the whole batch
+         * within float rounding) or keep each replica's slice ({@code PER_REPLICA}), and the gradients
+         * are summed in replica order before one optimizer step. The model must be a {@link Sequential};
+         * gradient clipping is not available in this mode.
+         */
+        public Builder dataParallel(int replicas, IntFunction<Sequential> factory, DataParallel.BatchStatistics statistics) {
+            if (replicas < 1) {
+                throw new IllegalArgumentException("Trainer: replicas must be >= 1, got " + replicas);
+            }
+            if (replicas > 1 && (factory == null || statistics == null)) {
+                throw new IllegalArgumentException("Trainer: data parallelism needs a replica factory and a statistics mode");
+            }
+            this.replicas = replicas;
+            this.replicaFactory = factory;
+            this.replicaStatistics = statistics;
+            return this;
+        }
+
         public Builder listener(TrainingListener listener) {
             if (listener == null) {
                 throw new IllegalArgumentException("Trainer: listener must not be null");
@@ -443,6 +495,13 @@ public final class Trainer {
         }
 
         public Trainer build() {
+            if (replicas > 1 && !(model instanceof Sequential)) {
+                throw new IllegalArgumentException("Trainer: data parallelism needs a Sequential model, got "
+                        + model.getClass().getSimpleName());
+            }
+            if (replicas > 1 && clipNorm > 0) {
+                throw new IllegalArgumentException("Trainer: gradient clipping is not available with data parallelism");
+            }
             if (train.size() < batchSize) {
                 throw new IllegalArgumentException("Trainer: batch size " + batchSize + " is larger than the training split ("
                         + train.size() + " examples)");

@@ -257,4 +257,49 @@ class TrainerApiTest {
         IOException e = assertThrows(IOException.class, () -> RunDirectory.open(notDir));
         assertTrue(e.getMessage().contains("is not a directory"), e.getMessage());
     }
+
+    static Sequential bnMlp(long seed) {
+        return new Sequential(new Linear(784, 48, false, seed), BatchNorm.builder(48).build(), new Tanh(),
+                new Linear(48, 10, true, seed + 1));
+    }
+
+    /**
+     * Data-parallel training (3 replicas on threads, SyncBatchNorm) equals one model on the whole
+     * batch within float rounding; per-replica statistics do not, and the user's model is the one trained.
+     */
+    @Test
+    void dataParallelTrainingEqualsOneModelOnTheWholeBatch() {
+        Sequential single = bnMlp(4);
+        Trainer one = Trainer.builder(single, mnist.train()).optimizer(p -> SGD.builder(p).lr(0.1).momentum(0.9).build())
+                .batchSize(60).seed(2).build();
+        one.fit(60);
+        Sequential net = bnMlp(4);
+        Trainer dp = Trainer.builder(net, mnist.train()).optimizer(p -> SGD.builder(p).lr(0.1).momentum(0.9).build())
+                .batchSize(60).seed(2).dataParallel(3, r -> bnMlp(100 + r), org.bnlab.train.parallel.DataParallel.BatchStatistics.GLOBAL)
+                .build();
+        assertEquals(3, dp.replicas());
+        dp.fit(60);
+        float[] a = flat(single);
+        float[] b = flat(net);
+        double max = 0;
+        for (int i = 0; i < a.length; i++) {
+            max = Math.max(max, Math.abs(a[i] - b[i]));
+        }
+        assertTrue(max < 1e-5, "max |single - data parallel| = " + max);
+        assertEquals(Evaluator.evaluate(single, mnist.test()).accuracy(), Evaluator.evaluate(net, mnist.test()).accuracy(), 1e-3);
+
+        Sequential local = bnMlp(4);
+        Trainer perReplica = Trainer.builder(local, mnist.train()).optimizer(p -> SGD.builder(p).lr(0.1).momentum(0.9).build())
+                .batchSize(60).seed(2).dataParallel(3, r -> bnMlp(100 + r), org.bnlab.train.parallel.DataParallel.BatchStatistics.PER_REPLICA)
+                .build();
+        perReplica.fit(60);
+        float[] c = flat(local);
+        double diff = 0;
+        for (int i = 0; i < a.length; i++) {
+            diff = Math.max(diff, Math.abs(a[i] - c[i]));
+        }
+        assertTrue(diff > 1e-4, "per-replica statistics train another network: " + diff);
+        assertThrows(IllegalArgumentException.class, () -> Trainer.builder(bnMlp(1), mnist.train()).clipGradNorm(1)
+                .dataParallel(2, r -> bnMlp(r), org.bnlab.train.parallel.DataParallel.BatchStatistics.GLOBAL).build());
+    }
 }
