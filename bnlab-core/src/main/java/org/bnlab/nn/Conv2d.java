@@ -35,6 +35,7 @@ public final class Conv2d implements Module {
     private final Parameter weight;
     private final Parameter bias;
     private final List<Parameter> parameters;
+    private final CallGuard guard;
     private Tensor x;
     private Tensor y;
     private Tensor dx;
@@ -56,6 +57,7 @@ public final class Conv2d implements Module {
         this.kernel = kernel;
         this.stride = stride;
         this.padding = padding;
+        this.guard = new CallGuard("Conv2d(" + inCh + ", " + outCh + ", kernel_size=" + kernel + ")");
         int n = Shapes.parameterLength("Conv2d(" + inCh + ", " + outCh + ", kernel_size=" + kernel + ")", 2,
                 outCh, inCh, kernel, kernel);
         int fanIn = n / outCh;
@@ -83,8 +85,28 @@ public final class Conv2d implements Module {
         return (in + 2 * padding - kernel) / stride + 1;
     }
 
+    /** One call at a time ({@link CallGuard}): the layer keeps the call's buffers in fields. */
     @Override
     public Tensor forwardBuffered(Tensor x, boolean training) {
+        guard.enter();
+        try {
+            return forwardUnguarded(x, training);
+        } finally {
+            guard.exit();
+        }
+    }
+
+    @Override
+    public Tensor backwardBuffered(Tensor dy, boolean inputGrad) {
+        guard.enter();
+        try {
+            return backwardUnguarded(dy, inputGrad);
+        } finally {
+            guard.exit();
+        }
+    }
+
+    private Tensor forwardUnguarded(Tensor x, boolean training) {
         if (x.dim() != 4 || x.size(1) != inCh) {
             throw new IllegalArgumentException(this + ": expected input [N, " + inCh + ", H, W], got " + java.util.Arrays.toString(x.shape()));
         }
@@ -132,8 +154,7 @@ public final class Conv2d implements Module {
         return backwardBuffered(dy, true);
     }
 
-    @Override
-    public Tensor backwardBuffered(Tensor dy, boolean inputGrad) {
+    private Tensor backwardUnguarded(Tensor dy, boolean inputGrad) {
         if (x == null) {
             throw new IllegalArgumentException(this + ": backward called before forward");
         }

@@ -22,6 +22,7 @@ public final class Linear implements Module {
     private final Parameter weight;
     private final Parameter bias;
     private final List<Parameter> parameters;
+    private final CallGuard guard;
     private Tensor x;
     private Tensor y;
     private Tensor dx;
@@ -38,6 +39,7 @@ public final class Linear implements Module {
         }
         this.in = in;
         this.out = out;
+        this.guard = new CallGuard("Linear(" + in + ", " + out + ")");
         // checked before allocating: --hidden 3000000 would wrap out * in negative, 5478275 to 304
         int n = Shapes.parameterLength("Linear(" + in + ", " + out + ")", 2, out, in);
         this.weight = new Parameter("weight", new float[n], new float[n], out, in);
@@ -68,8 +70,28 @@ public final class Linear implements Module {
         return parameters;
     }
 
+    /** One call at a time ({@link CallGuard}): the layer keeps the call's buffers in fields. */
     @Override
     public Tensor forwardBuffered(Tensor x, boolean training) {
+        guard.enter();
+        try {
+            return forwardUnguarded(x, training);
+        } finally {
+            guard.exit();
+        }
+    }
+
+    @Override
+    public Tensor backwardBuffered(Tensor dy, boolean inputGrad) {
+        guard.enter();
+        try {
+            return backwardUnguarded(dy, inputGrad);
+        } finally {
+            guard.exit();
+        }
+    }
+
+    private Tensor forwardUnguarded(Tensor x, boolean training) {
         if (x.dim() != 2 || x.size(1) != in) {
             throw new IllegalArgumentException(this + ": expected input [N, " + in + "], got " + java.util.Arrays.toString(x.shape()));
         }
@@ -98,8 +120,7 @@ public final class Linear implements Module {
         return backwardBuffered(dy, true);
     }
 
-    @Override
-    public Tensor backwardBuffered(Tensor dy, boolean inputGrad) {
+    private Tensor backwardUnguarded(Tensor dy, boolean inputGrad) {
         if (x == null) {
             throw new IllegalArgumentException(this + ": backward called before forward");
         }

@@ -16,6 +16,7 @@ public final class Sequential implements Module {
     private final List<Module> modules;
     /** Index of the first child with parameters (size() if none): where a backward without input grad stops. */
     private final int firstWithParameters;
+    private final CallGuard guard = new CallGuard("Sequential");
 
     public Sequential(Module... modules) {
         if (modules.length == 0) {
@@ -47,8 +48,28 @@ public final class Sequential implements Module {
         return modules.size();
     }
 
+    /** One call at a time ({@link CallGuard}): the layer keeps the call's buffers in fields. */
     @Override
     public Tensor forwardBuffered(Tensor x, boolean training) {
+        guard.enter();
+        try {
+            return forwardUnguarded(x, training);
+        } finally {
+            guard.exit();
+        }
+    }
+
+    @Override
+    public Tensor backwardBuffered(Tensor gradOutput, boolean inputGrad) {
+        guard.enter();
+        try {
+            return backwardUnguarded(gradOutput, inputGrad);
+        } finally {
+            guard.exit();
+        }
+    }
+
+    private Tensor forwardUnguarded(Tensor x, boolean training) {
         Tensor h = x;
         for (int i = 0; i < modules.size(); i++) { // indexed: no iterator per call
             h = modules.get(i).forwardBuffered(h, training);
@@ -67,8 +88,7 @@ public final class Sequential implements Module {
      * gradient: for the paper's MLP this drops dX = dY·W of the 784-wide first layer, a third of the
      * backward multiply-adds.
      */
-    @Override
-    public Tensor backwardBuffered(Tensor gradOutput, boolean inputGrad) {
+    private Tensor backwardUnguarded(Tensor gradOutput, boolean inputGrad) {
         int first = inputGrad ? 0 : firstWithParameters;
         Tensor g = gradOutput;
         for (int i = modules.size() - 1; i >= first; i--) {
