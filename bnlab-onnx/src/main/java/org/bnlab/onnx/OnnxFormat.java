@@ -74,6 +74,21 @@ public final class OnnxFormat {
         return out;
     }
 
+    /** The values of an int64 tensor ({@code raw_data} or {@code int64_data}). */
+    static long[] longs(TensorProto t, String where) {
+        if (t.getDataType() != TensorProto.DataType.INT64_VALUE) {
+            throw new IllegalArgumentException(where + ": tensor '" + t.getName() + "' has data type "
+                    + TensorProto.DataType.forNumber(t.getDataType()) + ", expected INT64");
+        }
+        if (t.getRawData().isEmpty()) {
+            return t.getInt64DataList().stream().mapToLong(Long::longValue).toArray();
+        }
+        ByteBuffer b = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        long[] out = new long[b.remaining() / 8];
+        b.asLongBuffer().get(out);
+        return out;
+    }
+
     /** The dims of {@code t} as ints. */
     static int[] shape(TensorProto t) {
         return t.getDimsList().stream().mapToInt(Math::toIntExact).toArray();

@@ -48,6 +48,8 @@ import org.bnlab.onnx.proto.OnnxProto.ValueInfoProto;
  *   GlobalAveragePool then Flatten(axis=1)                                     -> GlobalAvgPool2d
  *   Flatten (axis = 1)                                                         -> Flatten
  *   Dropout, Identity                                                          -> nothing (eval mode)
+ *   Pad with all pads 0                                                        -> nothing (PyTorch 1.13
+ *                     writes one before every AveragePool)
  * </pre>
  * Anything else is an IllegalArgumentException naming the node, e.g.
  * {@code node 3 'Conv_5': attribute dilations [2,2] not supported}. PyTorch's default export
@@ -57,7 +59,7 @@ import org.bnlab.onnx.proto.OnnxProto.ValueInfoProto;
 public final class OnnxImporter {
 
     private static final Set<String> OPS = Set.of("Gemm", "MatMul", "Add", "Conv", "BatchNormalization", "Relu",
-            "Sigmoid", "Tanh", "MaxPool", "AveragePool", "GlobalAveragePool", "Flatten", "Dropout", "Identity", "Constant");
+            "Sigmoid", "Tanh", "MaxPool", "AveragePool", "GlobalAveragePool", "Flatten", "Dropout", "Identity", "Constant", "Pad");
 
     private OnnxImporter() {}
 
@@ -148,6 +150,7 @@ public final class OnnxImporter {
                     layers.add(new Flatten());
                 }
                 case "Dropout", "Identity" -> { } // eval mode: the identity
+                case "Pad" -> zeroPad(node);
                 default -> throw new IllegalStateException(n.getOpType());
             }
             if (pairedFlatten) {
@@ -342,6 +345,15 @@ public final class OnnxImporter {
             System.arraycopy(v, 0, dst[j], 0, c);
         }
         return bn;
+    }
+
+    /** A Pad that pads nothing (what PyTorch 1.13 puts before an AveragePool without padding). */
+    private static void zeroPad(Node n) {
+        n.allow("mode");
+        long[] pads = OnnxFormat.longs(n.constantProto(1), n.where);
+        if (java.util.Arrays.stream(pads).anyMatch(p -> p != 0)) {
+            throw n.error("pads " + java.util.Arrays.toString(pads).replace(" ", "") + " not supported (only a Pad of zeros)");
+        }
     }
 
     private static Module pool(Node n, int[] shape) {
