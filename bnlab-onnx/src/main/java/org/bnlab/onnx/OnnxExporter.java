@@ -222,7 +222,7 @@ public final class OnnxExporter {
     private static void require(boolean ok, String node, String what, int[] shape) {
         if (!ok) {
             throw new IllegalArgumentException("OnnxExporter: " + node + " " + what + " but gets [N, "
-                    + OnnxFormat.str(shape).replaceAll("[\\[\\]]", "") + "]");
+                    + OnnxFormat.dims(shape) + "]");
         }
     }
 

@@ -94,6 +94,12 @@ public final class OnnxFormat {
         return t.getDimsList().stream().mapToInt(Math::toIntExact).toArray();
     }
 
+    /** "3, 28, 28": a per-sample shape after "[N, ". */
+    static String dims(int[] shape) {
+        String s = Arrays.toString(shape);
+        return s.substring(1, s.length() - 1);
+    }
+
     static String str(int[] shape) {
         return Arrays.toString(shape).replace(" ", "");
     }

@@ -473,7 +473,7 @@ public final class OnnxImporter {
 
         void requireShape(boolean ok, String expected, int[] shape) {
             if (!ok) {
-                throw error("expects input " + expected + " but gets [N, " + OnnxFormat.str(shape).replaceAll("[\\[\\]]", "") + "]");
+                throw error("expects input " + expected + " but gets [N, " + OnnxFormat.dims(shape) + "]");
             }
         }
 
