@@ -69,6 +69,34 @@ record Golden(Tensor input, Tensor logits) {
         return out;
     }
 
+    /**
+     * max |a - b| / max(1, |a|): the golden tests' tolerance convention (1e-5 relative for values
+     * above 1, absolute below), since two float32 implementations that sum in different orders
+     * differ by a few ulp of the result, and a logit of 20 has an ulp of 1.9e-6.
+     */
+    static double maxScaledDiff(float[] a, float[] b) {
+        if (a.length != b.length) {
+            throw new AssertionError("lengths " + a.length + " vs " + b.length);
+        }
+        double m = 0;
+        for (int i = 0; i < a.length; i++) {
+            double d = Math.abs((double) a[i] - b[i]) / Math.max(1.0, Math.abs(a[i]));
+            if (Double.isNaN(d)) {
+                return Double.NaN;
+            }
+            m = Math.max(m, d);
+        }
+        return m;
+    }
+
+    static double maxAbs(float[] a) {
+        double m = 0;
+        for (float v : a) {
+            m = Math.max(m, Math.abs(v));
+        }
+        return m;
+    }
+
     static double maxAbsDiff(float[] a, float[] b) {
         if (a.length != b.length) {
             throw new AssertionError("lengths " + a.length + " vs " + b.length);
