@@ -2,17 +2,21 @@ package org.bnlab.infer;
 
 import org.bnlab.kernel.Gemm;
 
-/** A Linear layer (BN already folded in): y (N, out) = b + x (N, in) · Wᵀ (in, out). */
+/**
+ * A Linear layer (BN already folded in): y (N, out) = b + x (N, in) · Wᵀ (in, out). W is packed
+ * for the GEMM kernel once, here, instead of on every call (at batch 1 packing costs more than the
+ * product).
+ */
 final class DenseStage implements Stage {
     private final int in;
     private final int out;
-    private final float[] weight; // [out, in]
-    private final float[] bias;   // [out]
+    private final Gemm.PackedT weight; // W [out, in]
+    private final float[] bias;        // [out]
 
     DenseStage(int in, int out, float[] weight, float[] bias) {
         this.in = in;
         this.out = out;
-        this.weight = weight;
+        this.weight = Gemm.packT(weight, 0, out, in);
         this.bias = bias;
     }
 
@@ -32,6 +36,6 @@ final class DenseStage implements Stage {
         for (int i = 0; i < n; i++) {
             System.arraycopy(bias, 0, y, i * out, out);
         }
-        Gemm.mmT(y, 0, x, 0, weight, 0, n, out, in, true);
+        Gemm.mmT(y, 0, x, 0, weight, n, true);
     }
 }

@@ -29,7 +29,10 @@ import org.bnlab.onnx.proto.OnnxProto.TensorShapeProto;
 import org.bnlab.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
-/** The graph OnnxExporter writes, node by node, and its run in ONNX Runtime for every supported layer. */
+/**
+ * The graph OnnxExporter writes, node by node, and its run in ONNX Runtime for every supported layer
+ * (those two exports are left in target/onnx-check/ for {@code tools/onnx_check.py}).
+ */
 class OnnxExporterTest {
 
     /** Every exportable layer: standalone BN (dense and spatial), non-affine BN, avg and global pooling, tanh, dropout. */
@@ -131,7 +134,10 @@ class OnnxExporterTest {
         Tensor x = random(new SplittableRandom(7), 16, 3, 9, 9);
         Tensor expected = m.forward(x, false);
         for (boolean fold : new boolean[] {false, true}) {
-            try (Ort ort = new Ort(OnnxExporter.export(m, new int[] {3, 9, 9}, 15, fold, Map.of()))) {
+            ModelProto proto = OnnxExporter.export(m, new int[] {3, 9, 9}, 15, fold, Map.of());
+            // kept for tools/onnx_check.py (python3-onnx's checker), as SafetensorsTest keeps its file for PyTorch
+            OnnxExporter.write(proto, java.nio.file.Path.of("target/onnx-check/zoo" + (fold ? "_folded" : "") + ".onnx"));
+            try (Ort ort = new Ort(proto)) {
                 double d = Golden.maxScaledDiff(expected.data(), ort.run(x).data());
                 System.out.printf("ORT layer zoo fold=%s: max scaled diff %.3g%n", fold, d);
                 assertTrue(d < 1e-5, "fold=" + fold + ": " + d);
