@@ -65,6 +65,10 @@ public final class OnnxExporter {
     public static ModelProto export(Sequential model, int[] sampleShape, int opset, boolean foldBn,
                                     Map<String, String> metadata) {
         OnnxFormat.checkOpset(opset);
+        if (sampleShape.length != 1 && sampleShape.length != 3 || java.util.Arrays.stream(sampleShape).anyMatch(d -> d < 1)) {
+            throw new IllegalArgumentException("OnnxExporter: sample shape must be [features] or [C, H, W] with every "
+                    + "dimension >= 1, got " + java.util.Arrays.toString(sampleShape));
+        }
         Sequential m = foldBn ? BatchNormFolding.fold(model) : model;
         GraphProto.Builder g = GraphProto.newBuilder().setName("bnlab");
         int[] shape = sampleShape.clone();
