@@ -22,6 +22,7 @@ module org.bnlab.core {
     exports org.bnlab.engine;
     exports org.bnlab.dist;
     exports org.bnlab.train.parallel;
+    exports org.bnlab.infer;
 
     // Jackson reads and writes the training recipe records (checkpoint metadata, final.json)
     opens org.bnlab.train to com.fasterxml.jackson.databind;

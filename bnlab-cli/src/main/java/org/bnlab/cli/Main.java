@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** Entry point of {@code ./bnlab}: one subcommand per job. */
 @Command(name = "bnlab", mixinStandardHelpOptions = true, version = "bnlab 0.1.0",
         description = "Batch Normalization for the JVM: train networks, run the paper's experiments, benchmark.",
-        subcommands = {PaperCommand.class, LabCommand.class, TrainCommand.class, EvalCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {PaperCommand.class, LabCommand.class, TrainCommand.class, EvalCommand.class, ExportCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -156,4 +156,23 @@ class CliTest {
         assertEquals(3, r.code(), r.err());
         assertTrue(r.err().contains("diverged"), r.err());
     }
+
+    /** train -> export (folded) -> eval --onnx gives the checkpoint's own accuracy. */
+    @Test
+    void exportedOnnxModelEvaluatesLikeTheCheckpoint(@TempDir Path dir) {
+        Path run = dir.resolve("run");
+        assertEquals(0, run("train", "--bn", "--hidden", "32", "--steps", "60", "--eval-every", "60", "--threads", "1",
+                "--out", run.toString()).code());
+        Path onnx = dir.resolve("m.onnx");
+        Run ex = run("export", "--checkpoint", run.toString(), "--onnx", onnx.toString(), "--fold-bn");
+        assertEquals(0, ex.code(), ex.err());
+        Run a = run("eval", "--checkpoint", run.toString());
+        Run b = run("eval", "--onnx", onnx.toString());
+        assertEquals(0, b.code(), b.err());
+        String accA = a.out().replaceAll("(?s).*accuracy ([0-9.]+%).*", "$1");
+        String accB = b.out().replaceAll("(?s).*accuracy ([0-9.]+%).*", "$1");
+        assertEquals(accA, accB, a.out() + " / " + b.out());
+        assertEquals(2, run("eval", "--checkpoint", run.toString(), "--onnx", onnx.toString()).code());
+        assertEquals(2, run("export", "--checkpoint", run.toString(), "--onnx", onnx.toString(), "--opset", "9").code());
+    }
 }

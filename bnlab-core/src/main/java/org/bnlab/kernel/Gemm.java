@@ -53,19 +53,67 @@ public final class Gemm {
     }
 
     /**
+     * B(N,K) of {@link #mmT} packed once, for a B that many products reuse (an inference model's
+     * weights): packing a transposed B costs as much as a one-row product, so doing it per call
+     * dominates small batches. Immutable; any number of threads may use it at once. It refers to
+     * {@code b}, which must not change afterwards.
+     */
+    public static final class PackedT {
+        private final float[] b;
+        private final int bOff;
+        private final int n;
+        private final int k;
+        private final float[] pack; // the SIMD kernels' panels; null on the scalar path, which reads b
+
+        private PackedT(float[] b, int bOff, int n, int k, float[] pack) {
+            this.b = b;
+            this.bOff = bOff;
+            this.n = n;
+            this.k = k;
+            this.pack = pack;
+        }
+    }
+
+    /** Packs B(N,K) = b[bOff..] for {@link #mmT(float[], int, float[], int, PackedT, int, boolean)}. */
+    public static PackedT packT(float[] b, int bOff, int n, int k) {
+        if (n < 0 || k < 0) {
+            throw new IllegalArgumentException("Gemm: negative size n=" + n + " k=" + k);
+        }
+        checkRange("B", b, bOff, (long) n * k);
+        float[] pack = Simd.ENABLED && n > 0
+                ? GemmSimd.pack(new float[0], new int[GemmSimd.MAX_LANES], b, bOff, 1, k, n, k, GemmSimd.GATHER) : null;
+        return new PackedT(b, bOff, n, k, pack);
+    }
+
+    /** C(M,N) (+)= A(M,K) · B(N,K)ᵀ with B packed by {@link #packT}: the same values as {@link #mmT}. */
+    public static void mmT(float[] c, int cOff, float[] a, int aOff, PackedT b, int m, boolean accumulate) {
+        check(c, cOff, a, aOff, b.b, b.bOff, m, b.n, b.k);
+        run(c, cOff, a, aOff, b.k, 1, b.b, b.bOff, 1, b.k, m, b.n, b.k, accumulate, Simd.ENABLED, b.pack);
+    }
+
+    /**
      * The general form behind the three products: A(i,p) = a[aOff + i*ars + p*acs],
      * B(p,j) = b[bOff + p*brs + j*bcs], C(i,j) = c[cOff + i*n + j]. {@code simd} selects the
      * implementation (package-private so the tests can compare both).
      */
     static void run(float[] c, int cOff, float[] a, int aOff, int ars, int acs, float[] b, int bOff, int brs, int bcs,
                     int m, int n, int k, boolean accumulate, boolean simd) {
+        run(c, cOff, a, aOff, ars, acs, b, bOff, brs, bcs, m, n, k, accumulate, simd, null);
+    }
+
+    /** {@code packed}: B's panels packed beforehand, or null to pack them into the workspace now. */
+    private static void run(float[] c, int cOff, float[] a, int aOff, int ars, int acs, float[] b, int bOff, int brs, int bcs,
+                            int m, int n, int k, boolean accumulate, boolean simd, float[] packed) {
         if (m == 0 || n == 0) {
             return;
         }
         Workspace ws = WORKSPACE.get();
         ws.set(c, cOff, a, aOff, ars, acs, b, bOff, brs, bcs, m, n, k, accumulate, simd);
-        if (simd) {
+        if (simd && packed != null) {
+            ws.panels = packed;
+        } else if (simd) {
             ws.pack = GemmSimd.pack(ws.pack, ws.gatherIdx, b, bOff, brs, bcs, n, k, GemmSimd.GATHER);
+            ws.panels = ws.pack;
         }
         long macs = (long) m * n * k;
         int blocks = (m + ws.rowBlock() - 1) / ws.rowBlock();
@@ -99,6 +147,8 @@ public final class Gemm {
     /** Per-thread arguments, packing buffer and the task handed to {@link Parallel#forRange}. */
     private static final class Workspace implements Parallel.RangeTask {
         float[] pack = new float[0];
+        /** The panels this call reads: {@link #pack}, or a caller's {@link PackedT}. */
+        float[] panels;
         final int[] gatherIdx = new int[GemmSimd.MAX_LANES];
         private float[] c;
         private float[] a;
@@ -140,6 +190,7 @@ public final class Gemm {
             c = null;
             a = null;
             b = null;
+            panels = null;
         }
 
         int rowBlock() {
@@ -153,7 +204,7 @@ public final class Gemm {
             int i0 = from * rb;
             int i1 = Math.min(m, to * rb);
             if (simd) {
-                GemmSimd.rows(c, cOff, a, aOff, ars, acs, pack, n, k, i0, i1, accumulate);
+                GemmSimd.rows(c, cOff, a, aOff, ars, acs, panels, n, k, i0, i1, accumulate);
             } else {
                 GemmScalar.rows(c, cOff, a, aOff, ars, acs, b, bOff, brs, bcs, n, k, i0, i1, accumulate);
             }

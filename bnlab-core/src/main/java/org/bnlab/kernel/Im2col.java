@@ -25,11 +25,19 @@ public final class Im2col {
                             java.util.Arrays.fill(col, dst, dst + ow, 0f);
                             continue;
                         }
-                        int src = xc + iy * w;
-                        for (int xo = 0; xo < ow; xo++) {
-                            int ix = xo * stride - pad + kw;
-                            col[dst + xo] = ix >= 0 && ix < w ? x[src + ix] : 0f;
+                        // ix = xo*S - P + kw is inside [0, W) for xo in [lo, hi): zeros, a copy, zeros
+                        int lo = Math.min(ow, Math.max(0, Math.floorDiv(pad - kw + stride - 1, stride)));
+                        int hi = Math.max(lo, Math.min(ow, Math.floorDiv(w + pad - kw + stride - 1, stride)));
+                        int src = xc + iy * w - pad + kw;
+                        java.util.Arrays.fill(col, dst, dst + lo, 0f);
+                        if (stride == 1 && hi > lo) {
+                            System.arraycopy(x, src + lo, col, dst + lo, hi - lo);
+                        } else {
+                            for (int xo = lo; xo < hi; xo++) {
+                                col[dst + xo] = x[src + xo * stride];
+                            }
                         }
+                        java.util.Arrays.fill(col, dst + hi, dst + ow, 0f);
                     }
                 }
             }

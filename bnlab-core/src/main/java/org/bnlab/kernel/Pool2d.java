@@ -52,6 +52,17 @@ public final class Pool2d {
         }
     }
 
+    /** Global average: y[p] = (1/HW) * sum_q x[p, q] over each plane of {@code hw} values. */
+    public static void globalAvgForward(float[] y, float[] x, int planes, int hw) {
+        for (int p = 0; p < planes; p++) {
+            float s = 0f;
+            for (int q = p * hw, e = q + hw; q < e; q++) {
+                s += x[q];
+            }
+            y[p] = s / hw;
+        }
+    }
+
     /** y = (1/K²) * sum over the window. */
     public static void avgForward(float[] y, float[] x, int planes, int h, int w, int k, int s, int oh, int ow) {
         float inv = 1f / (k * k);

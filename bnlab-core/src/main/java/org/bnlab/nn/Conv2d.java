@@ -67,6 +67,26 @@ public final class Conv2d implements Module {
         org.bnlab.nn.init.Init.linearDefault(weight, this.bias, fanIn, rng);
     }
 
+    public int inChannels() {
+        return inCh;
+    }
+
+    public int outChannels() {
+        return outCh;
+    }
+
+    public int kernelSize() {
+        return kernel;
+    }
+
+    public int stride() {
+        return stride;
+    }
+
+    public int padding() {
+        return padding;
+    }
+
     public Parameter weight() {
         return weight;
     }

@@ -1,5 +1,6 @@
 package org.bnlab.nn;
 
+import org.bnlab.kernel.Pool2d;
 import org.bnlab.tensor.Tensor;
 
 /**
@@ -21,16 +22,7 @@ public final class GlobalAvgPool2d implements Module {
         if (y == null || !y.sameShape(x.size(0), x.size(1))) {
             y = Tensor.zeros(x.size(0), x.size(1));
         }
-        float[] xd = x.data();
-        float[] yd = y.data();
-        // y[p] = (1/HW) * sum_q x[p, q]
-        for (int p = 0; p < planes; p++) {
-            float s = 0f;
-            for (int q = p * hw, e = q + hw; q < e; q++) {
-                s += xd[q];
-            }
-            yd[p] = s / hw;
-        }
+        Pool2d.globalAvgForward(y.data(), x.data(), planes, hw);
         inShape = x.shape();
         return y;
     }

@@ -19,6 +19,14 @@ abstract class Pool2dLayer implements Module {
         this.stride = stride;
     }
 
+    public final int kernelSize() {
+        return kernel;
+    }
+
+    public final int stride() {
+        return stride;
+    }
+
     /** Checks x, (re)allocates y [N, C, OH, OW] and remembers x. */
     final void prepareForward(Tensor x) {
         if (x.dim() != 4) {

@@ -1,0 +1,42 @@
+package org.bnlab.infer;
+
+import org.bnlab.kernel.Activations;
+
+/** ReLU, sigmoid or tanh over the whole batch, through the training layers' kernels. */
+final class ActivationStage implements Stage {
+
+    enum Kind { RELU, SIGMOID, TANH }
+
+    private final Kind kind;
+    private final int size;
+
+    ActivationStage(Kind kind, int size) {
+        this.kind = kind;
+        this.size = size;
+    }
+
+    @Override
+    public int inSize() {
+        return size;
+    }
+
+    @Override
+    public int outSize() {
+        return size;
+    }
+
+    @Override
+    public boolean inPlace() {
+        return true;
+    }
+
+    @Override
+    public void run(float[] x, float[] y, int n, Workspace ws) {
+        int end = n * size;
+        switch (kind) {
+            case RELU -> Activations.reluForward(x, y, 0, end);
+            case SIGMOID -> Activations.sigmoidForward(x, y, 0, end);
+            case TANH -> Activations.tanhForward(x, y, 0, end);
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package org.bnlab.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** im2col equals its definition, element by element, over strides, paddings and kernels that overhang the image. */
+class Im2colTest {
+
+    @Test
+    void matchesTheDefinition() {
+        SplittableRandom r = new SplittableRandom(5);
+        for (int trial = 0; trial < 300; trial++) {
+            int c = 1 + r.nextInt(3);
+            int h = 1 + r.nextInt(9);
+            int w = 1 + r.nextInt(9);
+            int k = 1 + r.nextInt(5);
+            int stride = 1 + r.nextInt(3);
+            int pad = r.nextInt(7); // beyond PyTorch's pad <= K/2: whole rows left of the image
+            if (h + 2 * pad < k || w + 2 * pad < k) {
+                continue;
+            }
+            int oh = (h + 2 * pad - k) / stride + 1;
+            int ow = (w + 2 * pad - k) / stride + 1;
+            int off = r.nextInt(4);
+            float[] x = new float[off + c * h * w];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) r.nextDouble();
+            }
+            float[] expected = new float[c * k * k * oh * ow];
+            for (int ci = 0; ci < c; ci++) {
+                for (int kh = 0; kh < k; kh++) {
+                    for (int kw = 0; kw < k; kw++) {
+                        for (int y = 0; y < oh; y++) {
+                            for (int xo = 0; xo < ow; xo++) {
+                                int iy = y * stride - pad + kh;
+                                int ix = xo * stride - pad + kw;
+                                boolean in = iy >= 0 && iy < h && ix >= 0 && ix < w;
+                                expected[((ci * k + kh) * k + kw) * oh * ow + y * ow + xo] = in ? x[off + (ci * h + iy) * w + ix] : 0f;
+                            }
+                        }
+                    }
+                }
+            }
+            float[] col = new float[expected.length];
+            java.util.Arrays.fill(col, Float.NaN); // every element must be written
+            Im2col.im2col(col, x, off, c, h, w, k, stride, pad, oh, ow);
+            assertArrayEquals(expected, col, "c=" + c + " h=" + h + " w=" + w + " k=" + k + " stride=" + stride + " pad=" + pad);
+        }
+    }
+}
