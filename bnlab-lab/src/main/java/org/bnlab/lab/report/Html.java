@@ -1,5 +1,15 @@
 package org.bnlab.lab.report;
 
+import com.github.mustachejava.DefaultMustacheFactory;
+import com.github.mustachejava.Mustache;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -7,192 +17,142 @@ import java.util.Set;
 
 /**
  * report.html: one self-contained page (inline CSS and SVG; no script, font or network reference)
- * with the claims summary first, one section per experiment, and the provenance last.
+ * with the claims summary first, one section per experiment, and the provenance last. The page is the
+ * template resource {@code report.html.mustache} and the stylesheet {@code report.css}; this class
+ * only builds the template's data (maps and lists of raw text, which the template escapes).
  */
 final class Html {
     private Html() {}
 
-    private static final String CSS = String.join("\n",
-            ":root{--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--bg:#ffffff;--soft:#f6f8fa}",
-            "*{box-sizing:border-box}",
-            "body{margin:0;background:var(--bg);color:var(--fg);"
-                    + "font:16px/1.55 system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',Arial,sans-serif}",
-            "main{max-width:1100px;margin:0 auto;padding:24px 28px 64px}",
-            "h1{font-size:1.9em;margin:.2em 0 .3em}",
-            "h2{font-size:1.45em;margin:2.2em 0 .5em;padding-top:.6em;border-top:2px solid var(--line)}",
-            "h3{font-size:1.1em;margin:1.6em 0 .4em}",
-            "p{margin:.5em 0 .8em}",
-            ".lead{color:var(--muted);max-width:60em}",
-            "nav ol{margin:.3em 0 0 1.2em;padding:0}",
-            "table{border-collapse:collapse;width:100%;margin:.6em 0 1.2em;font-size:.94em}",
-            "th,td{border:1px solid var(--line);padding:6px 10px;text-align:left;vertical-align:top}",
-            "th{background:var(--soft);font-weight:600}",
-            "tbody tr:nth-child(even) td{background:#fbfcfd}",
-            "td.num{font-variant-numeric:tabular-nums}",
-            ".badge{display:inline-block;padding:2px 10px;border-radius:999px;font-size:.85em;font-weight:600;"
-                    + "white-space:nowrap;border:1px solid}",
-            ".v-SUPPORTED{color:#116329;background:#dafbe1;border-color:#8dd9a0}",
-            ".v-NOT_SUPPORTED{color:#a40e26;background:#ffebe9;border-color:#f5a3a8}",
-            ".v-MIXED{color:#7a4e00;background:#fff8c5;border-color:#e3c86a}",
-            ".counts{margin:.4em 0}",
-            ".counts .badge{margin-right:.5em}",
-            "figure{margin:1.2em 0 1.8em;padding:0}",
-            "figure svg{display:block;width:100%;height:auto;border:1px solid var(--line);border-radius:6px}",
-            "figcaption{color:var(--muted);font-size:.92em;margin-top:.4em}",
-            "figcaption a{color:var(--muted)}",
-            ".desc{background:var(--soft);border-left:4px solid var(--line);padding:.5em 1em;border-radius:4px}",
-            "code{font:.88em/1.4 ui-monospace,'DejaVu Sans Mono',Menlo,Consolas,monospace;word-break:break-word}",
-            "a{color:#0969da}",
-            "footer{color:var(--muted);font-size:.9em;margin-top:3em}",
-            "@media print{h2{break-before:page}figure{break-inside:avoid}}");
+    private static final String RESOURCES = "org/bnlab/lab/report/";
 
-    private static final String INTRO =
-            "Batch Normalization (Ioffe &amp; Szegedy, 2015) normalizes every feature of a layer's input "
-            + "over the mini-batch &mdash; it subtracts the batch mean and divides by the batch standard deviation "
-            + "&mdash; and then applies a learned scale &gamma; and shift &beta;. At inference the batch statistics "
-            + "are replaced by population estimates. The paper argues that this reduces <em>internal covariate "
-            + "shift</em>, the change of each layer's input distribution during training, and that as a result "
-            + "networks train in fewer steps, tolerate higher learning rates, depend less on their initialization, "
-            + "can use saturating nonlinearities such as the sigmoid, and are regularized.";
+    /** Mustache (logic-less): the page is report.html.mustache, the stylesheet report.css, both resources. */
+    private static final Mustache PAGE = compile();
 
-    private static final String TESTED =
-            "This report re-runs the paper's experiments on bnlab, a Java implementation, over several random "
-            + "seeds, and adds the tests of later work (Santurkar et al. 2018: internal covariate shift and the "
-            + "loss landscape). Each claim below is given the figure measured here and a verdict. Curves are means "
-            + "over seeds; shaded bands and error bars show the spread over seeds.";
+    private static final String CSS = resource("report.css");
+
+    private static Mustache compile() {
+        DefaultMustacheFactory factory = new DefaultMustacheFactory(RESOURCES) {
+            @Override
+            public void encode(String value, Writer writer) {
+                try {
+                    writer.write(escape(value));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        };
+        return factory.compile("report.html.mustache");
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = Html.class.getClassLoader().getResourceAsStream(RESOURCES + name)) {
+            if (in == null) {
+                throw new IllegalStateException("report resource " + RESOURCES + name + " is missing from the class path");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 
     static String page(Report report, Map<String, String> inlineSvgs) {
-        StringBuilder h = new StringBuilder(1 << 16);
-        h.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
-                .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
-                .append("<title>").append(escape(report.title())).append("</title>\n")
-                .append("<style>\n").append(CSS).append("\n</style>\n</head>\n<body>\n<main>\n");
-        header(h, report);
-        summary(h, report);
-        for (ExperimentResult e : report.experiments()) {
-            experiment(h, e, inlineSvgs);
-        }
-        provenance(h, report.provenance());
-        h.append("<footer>Written by bnlab's report writer. Every number in the charts is in "
-                + "<a href=\"metrics.json\">metrics.json</a>; each chart is also in charts/ as PNG and SVG.</footer>\n");
-        h.append("</main>\n</body>\n</html>\n");
-        return h.toString();
+        StringWriter out = new StringWriter(1 << 16);
+        PAGE.execute(out, view(report, inlineSvgs));
+        return out.toString();
     }
 
-    private static void header(StringBuilder h, Report report) {
-        h.append("<header>\n<h1>").append(escape(report.title())).append("</h1>\n");
-        h.append("<p class=\"lead\">").append(INTRO).append("</p>\n");
-        h.append("<p class=\"lead\">").append(TESTED).append("</p>\n");
-        if (!report.experiments().isEmpty()) {
-            h.append("<nav><strong>Experiments</strong><ol>\n");
-            for (ExperimentResult e : report.experiments()) {
-                h.append("<li><a href=\"#").append(anchor(e)).append("\">").append(escape(e.title()))
-                        .append("</a></li>\n");
-            }
-            h.append("</ol></nav>\n");
-        }
-        h.append("</header>\n");
-    }
-
-    private static void summary(StringBuilder h, Report report) {
-        h.append("<section id=\"summary\">\n<h2>Claims and verdicts</h2>\n");
+    /** The page's data: plain maps and lists, every text raw (the template escapes it). */
+    private static Map<String, Object> view(Report report, Map<String, String> inlineSvgs) {
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("title", report.title());
+        v.put("css", CSS);
+        List<Map<String, Object>> exps = new ArrayList<>();
         int[] counts = new int[Verdict.values().length];
         int total = 0;
         for (ExperimentResult e : report.experiments()) {
+            exps.add(experiment(e, inlineSvgs));
             for (Claim c : e.claims()) {
                 counts[c.verdict().ordinal()]++;
                 total++;
             }
         }
-        if (total == 0) {
-            h.append("<p>No experiment stated a claim.</p>\n</section>\n");
-            return;
+        v.put("experiments", exps);
+        v.put("hasExperiments", !exps.isEmpty());
+        v.put("hasClaims", total > 0);
+        List<Map<String, Object>> badges = new ArrayList<>();
+        for (Verdict verdict : Verdict.values()) {
+            badges.add(Map.of("verdict", verdict.name(), "text", counts[verdict.ordinal()] + " " + verdict.label()));
         }
-        h.append("<p class=\"counts\">");
-        for (Verdict v : Verdict.values()) {
-            h.append(badge(v, counts[v.ordinal()] + " " + v.label()));
+        v.put("counts", badges);
+        List<Map<String, Object>> prov = new ArrayList<>();
+        for (Map.Entry<String, Object> e : report.provenance().entrySet()) {
+            prov.add(Map.of("key", e.getKey(), "value", display(e.getValue())));
         }
-        h.append("</p>\n");
-        h.append("<table>\n<thead><tr><th>Claim</th><th>Measured</th><th>Verdict</th><th>Reason</th>"
-                + "<th>Experiment</th></tr></thead>\n<tbody>\n");
-        for (ExperimentResult e : report.experiments()) {
-            for (Claim c : e.claims()) {
-                h.append("<tr><td><strong>").append(escape(c.claim())).append("</strong></td><td>")
-                        .append(escape(c.measured())).append("</td><td>").append(badge(c.verdict(), c.verdict().label()))
-                        .append("</td><td>").append(escape(c.reason())).append("</td><td><a href=\"#")
-                        .append(anchor(e)).append("\">").append(escape(e.name())).append("</a></td></tr>\n");
-            }
-        }
-        h.append("</tbody>\n</table>\n</section>\n");
+        v.put("provenance", prov);
+        v.put("hasProvenance", !prov.isEmpty());
+        return v;
     }
 
-    private static void experiment(StringBuilder h, ExperimentResult e, Map<String, String> inlineSvgs) {
-        h.append("<section id=\"").append(anchor(e)).append("\">\n<h2>").append(escape(e.title())).append("</h2>\n");
+    private static Map<String, Object> experiment(ExperimentResult e, Map<String, String> inlineSvgs) {
+        Map<String, Object> x = new LinkedHashMap<>();
+        x.put("name", e.name());
+        x.put("title", e.title());
+        x.put("anchor", anchor(e));
+        List<String> paragraphs = new ArrayList<>();
         if (!e.description().isBlank()) {
-            h.append("<div class=\"desc\">");
             for (String para : e.description().strip().split("\\n\\s*\\n")) {
-                h.append("<p>").append(escape(para.strip())).append("</p>");
+                paragraphs.add(para.strip());
             }
-            h.append("</div>\n");
         }
+        x.put("hasDescription", !paragraphs.isEmpty());
+        x.put("paragraphs", paragraphs);
+        List<Map<String, Object>> charts = new ArrayList<>();
         for (Chart c : e.charts()) {
             String file = ReportWriter.chartFile(e, c, "svg");
-            h.append("<figure id=\"").append(anchor(e)).append("-").append(c.id()).append("\">\n")
-                    .append(inlineSvgs.get(file)).append("\n<figcaption>");
+            StringBuilder caption = new StringBuilder();
             if (c.caption() != null && !c.caption().isBlank()) {
-                h.append(escape(c.caption())).append(' ');
+                caption.append(c.caption()).append(' ');
             }
             String spread = spreadNote(c);
             if (!spread.isEmpty()) {
-                h.append(escape(spread)).append(' ');
+                caption.append(spread).append(' ');
             }
-            h.append("[<a href=\"").append(escape(ReportWriter.chartFile(e, c, "png"))).append("\">PNG</a> &middot; ")
-                    .append("<a href=\"").append(escape(file)).append("\">SVG</a>]</figcaption>\n</figure>\n");
+            Map<String, Object> ch = new LinkedHashMap<>();
+            ch.put("id", anchor(e) + "-" + c.id());
+            ch.put("svg", inlineSvgs.get(file));
+            ch.put("caption", caption.toString());
+            ch.put("png", ReportWriter.chartFile(e, c, "png"));
+            ch.put("svgFile", file);
+            charts.add(ch);
         }
+        x.put("charts", charts);
         if (e.table() != null) {
-            table(h, e.table().headers(), e.table().rows());
-        }
-        if (!e.claims().isEmpty()) {
-            h.append("<h3>Claims tested here</h3>\n<ul>\n");
-            for (Claim c : e.claims()) {
-                h.append("<li>").append(badge(c.verdict(), c.verdict().label())).append(" <strong>")
-                        .append(escape(c.claim())).append("</strong>: ").append(escape(c.measured()))
-                        .append(" &mdash; ").append(escape(c.reason())).append("</li>\n");
+            List<Map<String, Object>> rows = new ArrayList<>();
+            for (List<String> row : e.table().rows()) {
+                List<Map<String, Object>> cells = new ArrayList<>();
+                for (String cell : row) {
+                    cells.add(Map.of("text", cell, "numeric", looksNumeric(cell)));
+                }
+                rows.add(Map.of("cells", cells));
             }
-            h.append("</ul>\n");
+            x.put("table", Map.of("headers", e.table().headers(), "rows", rows));
         }
-        h.append("</section>\n");
-    }
-
-    private static void provenance(StringBuilder h, Map<String, Object> provenance) {
-        h.append("<section id=\"provenance\">\n<h2>Provenance</h2>\n");
-        if (provenance.isEmpty()) {
-            h.append("<p>No provenance was recorded.</p>\n");
-        } else {
-            h.append("<table>\n<tbody>\n");
-            for (Map.Entry<String, Object> e : provenance.entrySet()) {
-                h.append("<tr><th>").append(escape(e.getKey())).append("</th><td><code>")
-                        .append(escape(display(e.getValue()))).append("</code></td></tr>\n");
-            }
-            h.append("</tbody>\n</table>\n");
+        List<Map<String, Object>> claims = new ArrayList<>();
+        for (Claim c : e.claims()) {
+            Map<String, Object> cl = new LinkedHashMap<>();
+            cl.put("claim", c.claim());
+            cl.put("measured", c.measured());
+            cl.put("verdict", c.verdict().name());
+            cl.put("label", c.verdict().label());
+            cl.put("reason", c.reason());
+            cl.put("anchor", anchor(e));
+            cl.put("name", e.name());
+            claims.add(cl);
         }
-        h.append("</section>\n");
-    }
-
-    private static void table(StringBuilder h, List<String> headers, List<List<String>> rows) {
-        h.append("<table>\n<thead><tr>");
-        for (String head : headers) {
-            h.append("<th>").append(escape(head)).append("</th>");
-        }
-        h.append("</tr></thead>\n<tbody>\n");
-        for (List<String> row : rows) {
-            h.append("<tr>");
-            for (String cell : row) {
-                h.append(looksNumeric(cell) ? "<td class=\"num\">" : "<td>").append(escape(cell)).append("</td>");
-            }
-            h.append("</tr>\n");
-        }
-        h.append("</tbody>\n</table>\n");
+        x.put("claims", claims);
+        x.put("hasClaims", !claims.isEmpty());
+        return x;
     }
 
     private static String spreadNote(Chart c) {
@@ -207,10 +167,6 @@ final class Html {
         }
         String what = c.kind() == Chart.Kind.LINE ? "Shaded bands" : "Error bars";
         return what + ": " + String.join("; ", labels) + " over seeds.";
-    }
-
-    private static String badge(Verdict v, String text) {
-        return "<span class=\"badge v-" + v.name() + "\">" + escape(text) + "</span>";
     }
 
     private static String anchor(ExperimentResult e) {
