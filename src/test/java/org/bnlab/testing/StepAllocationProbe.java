@@ -11,13 +11,22 @@ import org.bnlab.train.TrainConfig;
 import org.bnlab.train.Trainer;
 
 /**
- * The main class of the fresh JVMs that {@code SimdStepAllocationTest} starts: trains one model on one
- * thread and prints, per model, the fewest bytes the training thread allocated per step over rounds
- * of steps after a warm-up, as {@code <model> <bytes per step> <kernels>}.
+ * The main class of the fresh JVMs that {@code FreshJvmAllocationTest} starts (and a diagnosis tool):
+ * trains each named model on one thread and prints one line per model,
+ * {@code <model> <fewest bytes allocated by one round> <steps per round> <rounds run> <kernels>}.
  *
- * <p>Arguments: warm-up steps, steps per round, rounds, then model names (paper, tanh, cnn). The
- * models are the paper's BN MLP (sigmoid, plain SGD), a tanh MLP with momentum, weight decay, a cosine
- * schedule and dropout, and the small BN CNN with momentum, each at a steady batch.
+ * <p>Arguments: warm-up steps, steps per round, seconds, then model names (paper, tanh, cnn). After
+ * the warm-up, rounds run until one allocates nothing or the seconds are spent: the JIT may still be
+ * compiling a kernel after any fixed warm-up on a busy machine (until then the kernel runs
+ * interpreted and allocates), while a cliff (a compiled kernel that boxes its vectors) allocates in
+ * every round. The models: the paper's BN MLP (sigmoid, plain SGD, batch 60), a tanh MLP with
+ * momentum, weight decay, a cosine schedule and dropout (batch 60), and the BN CNN with momentum
+ * (batch 8, to keep the test short).
+ *
+ * <p>With {@code -Dprobe.jfr=prefix}: a flight recording of every allocation with its stack trace
+ * (run with {@code -XX:-UseTLAB} so that each allocation is an event) over the rounds, written to
+ * {@code prefix-<model>.jfr}: {@code jfr print --events jdk.ObjectAllocationOutsideTLAB} names the
+ * call sites that allocate.
  */
 public final class StepAllocationProbe {
 
@@ -26,7 +35,7 @@ public final class StepAllocationProbe {
     public static void main(String[] args) throws IOException {
         int warmup = Integer.parseInt(args[0]);
         int steps = Integer.parseInt(args[1]);
-        int rounds = Integer.parseInt(args[2]);
+        double seconds = Double.parseDouble(args[2]);
         com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long tid = Thread.currentThread().getId();
         var data = Datasets.load("mnist-sample");
@@ -36,30 +45,27 @@ public final class StepAllocationProbe {
             for (int i = 0; i < warmup; i++) {
                 t.trainStep();
             }
+            jdk.jfr.Recording rec = allocationRecording();
+            long deadline = System.nanoTime() + (long) (seconds * 1e9);
             long best = Long.MAX_VALUE;
-            jdk.jfr.Recording rec = allocationRecording(args[a]);
-            for (int r = 0; r < rounds && best > 0; r++) {
+            int rounds = 0;
+            while (best > 0 && (rounds == 0 || System.nanoTime() < deadline)) {
                 long start = bean.getThreadAllocatedBytes(tid);
                 for (int i = 0; i < steps; i++) {
                     t.trainStep();
                 }
-                best = Math.min(best, (bean.getThreadAllocatedBytes(tid) - start) / steps);
+                best = Math.min(best, bean.getThreadAllocatedBytes(tid) - start);
+                rounds++;
             }
             if (rec != null) {
                 rec.stop();
                 rec.dump(java.nio.file.Path.of(System.getProperty("probe.jfr") + "-" + args[a] + ".jfr"));
             }
-            System.out.println(args[a] + " " + best + " " + Simd.describe().replace(' ', '_'));
+            System.out.println(args[a] + " " + best + " " + steps + " " + rounds + " " + Simd.describe().replace(' ', '_'));
         }
     }
 
-    /**
-     * With {@code -Dprobe.jfr=prefix}: a flight recording of every allocation (TLAB refills and
-     * outside-TLAB allocations, with stack traces) over the measured rounds, written to
-     * {@code prefix-<model>.jfr}: it names the call sites that allocate ({@code jfr print --events
-     * jdk.ObjectAllocationInNewTLAB}).
-     */
-    private static jdk.jfr.Recording allocationRecording(String model) {
+    private static jdk.jfr.Recording allocationRecording() {
         if (System.getProperty("probe.jfr") == null) {
             return null;
         }
@@ -79,7 +85,7 @@ public final class StepAllocationProbe {
                     1e-4, "cosine", 1, 1, 60, 100_000_000, Integer.MAX_VALUE, 1, 1.0);
             case "cnn" -> new TrainConfig("mnist-sample", null, false,
                     new ModelSpec("cnn", 1, 28, 28, 10, List.of(), "relu", true, "default", 0, 0), "sgd", 0.05, 0.9, false, 0,
-                    "none", 1, 1, 32, Long.MAX_VALUE / 2, Integer.MAX_VALUE, 1, 0);
+                    "none", 1, 1, 8, Long.MAX_VALUE / 2, Integer.MAX_VALUE, 1, 0);
             default -> throw new IllegalArgumentException("unknown model '" + model + "' (known: paper, tanh, cnn)");
         };
     }
