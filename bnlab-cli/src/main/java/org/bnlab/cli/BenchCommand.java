@@ -1,7 +1,6 @@
 package org.bnlab.cli;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,7 +28,8 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Time BatchNorm forward/backward and training steps; a table, or JSON with --json.")
 public final class BenchCommand implements Callable<Integer> {
-    @Option(names = "--json", description = "print one JSON object: case name -> median milliseconds, plus jdk and threads")
+    @Option(names = "--json", description = "print one JSON object: case name -> median milliseconds, plus jdk, threads,"
+            + " and bytes_per_op (case name -> bytes the calling thread allocated per timed operation)")
     boolean json;
 
     @Option(names = "--threads", description = "threads (default: all cores)")
@@ -58,33 +58,35 @@ public final class BenchCommand implements Callable<Integer> {
         }
         Map<String, Double> results = new LinkedHashMap<>();
         Map<String, Double> rates = new LinkedHashMap<>();
+        Map<String, Long> allocated = new LinkedHashMap<>();
         for (int[] shape : BN_SHAPES) {
             String dims = Arrays.toString(shape).replace(" ", "").replace("[", "").replace("]", "");
             BnCase c = new BnCase(shape);
             long bytes = 4L * c.x.numel();
-            time(results, rates, "bn.forward_train[" + dims + "]", () -> c.bn.forward(c.x, true, c.y), 2 * bytes);
-            time(results, rates, "bn.forward_eval[" + dims + "]", () -> c.bn.forward(c.x, false, c.y), 2 * bytes);
+            time(results, rates, allocated, "bn.forward_train[" + dims + "]", () -> c.bn.forward(c.x, true, c.y), 2 * bytes);
+            time(results, rates, allocated, "bn.forward_eval[" + dims + "]", () -> c.bn.forward(c.x, false, c.y), 2 * bytes);
             c.bn.forward(c.x, true, c.y);
-            time(results, rates, "bn.backward[" + dims + "]", () -> c.bn.backwardBuffered(c.dy), 3 * bytes);
+            time(results, rates, allocated, "bn.backward[" + dims + "]", () -> c.bn.backwardBuffered(c.dy), 3 * bytes);
         }
         var data = Datasets.load("mnist-sample");
         for (int batch : new int[] {60, 256}) {
             TrainConfig cfg = new TrainConfig("mnist-sample", null, false, ModelSpec.paperMlp(true, 1.0), "sgd", 0.1, 0, false, 0,
                     "none", 1, 1, batch, Long.MAX_VALUE / 2, Integer.MAX_VALUE, 1, 0);
             Trainer t = cfg.trainer(data);
-            time(results, rates, "mlp.step[batch=" + batch + "]", t::trainStep, 0);
+            time(results, rates, allocated, "mlp.step[batch=" + batch + "]", t::trainStep, 0);
         }
         TrainConfig cnn = new TrainConfig("mnist-sample", null, false,
                 new ModelSpec("cnn", 1, 28, 28, 10, List.of(), "relu", true, "default", 0, 0), "sgd", 0.05, 0.9, false, 0,
                 "none", 1, 1, 128, Long.MAX_VALUE / 2, Integer.MAX_VALUE, 1, 0);
         Trainer ct = cnn.trainer(data);
-        time(results, rates, "cnn.step[batch=128]", ct::trainStep, 0);
+        time(results, rates, allocated, "cnn.step[batch=128]", ct::trainStep, 0);
 
         if (json) {
             Map<String, Object> out = new LinkedHashMap<>(results);
             out.put("jdk", Runtime.version().toString());
             out.put("threads", Parallel.threads());
             out.put("kernels", Simd.describe());
+            out.put("bytes_per_op", allocated);
             System.out.println(Json.MAPPER.writeValueAsString(out));
         } else {
             System.out.printf(Locale.ROOT, "bnlab bench: JDK %s, %d thread(s), %s kernels%n", Runtime.version(), Parallel.threads(), Simd.describe());
@@ -94,12 +96,14 @@ public final class BenchCommand implements Callable<Integer> {
                 String rate = e.getKey().startsWith("bn.") ? String.format(Locale.ROOT, "%.1f GB/s", r) : String.format(Locale.ROOT, "%.0f steps/s", r);
                 System.out.printf(Locale.ROOT, "%-34s %12.3f %14s%n", e.getKey(), e.getValue(), rate);
             }
+            System.out.println("allocated bytes per operation on the calling thread: " + allocated);
             System.out.println("GB/s counts one read of each input and one write of each output (forward: x, y; backward: x, dy, dx).");
         }
         return 0;
     }
 
-    private void time(Map<String, Double> results, Map<String, Double> rates, String name, Runnable op, long bytes) {
+    private void time(Map<String, Double> results, Map<String, Double> rates, Map<String, Long> allocated,
+                      String name, Runnable op, long bytes) {
         if (filter != null && !name.contains(filter)) {
             return;
         }
@@ -109,15 +113,23 @@ public final class BenchCommand implements Callable<Integer> {
             op.run();
             warm++;
         }
-        List<Double> ms = new ArrayList<>();
+        // the list is sized before the clock starts, so the timed loop's own bookkeeping allocates nothing
+        // and the thread's allocation counter shows the operation alone
+        double[] ms = new double[1 << 20]; // 8 MB: a million timings, more than any case runs
+        int count = 0;
+        long allocStart = ThreadAllocation.bytes();
         long end = System.nanoTime() + (long) (1e9 * seconds);
-        while (System.nanoTime() < end || ms.size() < 5) {
+        while ((System.nanoTime() < end || count < 5) && count < ms.length) {
             long t0 = System.nanoTime();
             op.run();
-            ms.add((System.nanoTime() - t0) / 1e6);
+            ms[count++] = (System.nanoTime() - t0) / 1e6;
         }
-        ms.sort(null);
-        double median = ms.get(ms.size() / 2);
+        long allocEnd = ThreadAllocation.bytes();
+        if (allocStart >= 0 && allocEnd >= 0) {
+            allocated.put(name, (allocEnd - allocStart) / count);
+        }
+        Arrays.sort(ms, 0, count);
+        double median = ms[count / 2];
         results.put(name, median);
         rates.put(name, bytes > 0 ? bytes / (median * 1e6) : 1000 / median);
         if (!json) {

@@ -8,7 +8,7 @@ import jdk.incubator.vector.VectorSpecies;
 /** Vector API versions of {@link Activations}; same formulas, a vector loop and a scalar tail. */
 final class ActivationsVector {
 
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> S = Lanes.FLOAT; // operator caches filled first, see Lanes
     // Below this |x| tanh uses its odd Taylor polynomial (1 - e^{-2|x|} would cancel).
     private static final float TANH_SMALL = 0.5f;
     // tanh(x) = x + x^3 * P(x^2), Taylor coefficients up to x^17: truncation < 1e-9 relative at 0.5.

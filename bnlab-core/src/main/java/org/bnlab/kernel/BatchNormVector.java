@@ -20,7 +20,7 @@ import jdk.incubator.vector.VectorSpecies;
  * channel is recomputed by the scalar double-precision kernel.
  */
 final class BatchNormVector implements BatchNormKernel {
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> F = Lanes.FLOAT; // operator caches filled first, see Lanes
     private static final int L = F.length();
     /** Elements summed in float lanes before the partial sums are added into a double. */
     private static final int FLUSH = 1024;

@@ -21,7 +21,7 @@ import jdk.incubator.vector.VectorSpecies;
  * otherwise: exactly {@link GemmScalar}'s order, so the two agree bit for bit.
  */
 final class GemmSimd {
-    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Float> S = Lanes.FLOAT; // operator caches filled first, see Lanes
     static final int V = S.length();
     /** Upper bound of V (2048-bit vectors), a compile-time constant for {@link Gemm}'s gather scratch. */
     static final int MAX_LANES = 64;

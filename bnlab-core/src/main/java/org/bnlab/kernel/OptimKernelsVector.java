@@ -7,7 +7,7 @@ import jdk.incubator.vector.VectorSpecies;
 /** Vector API versions of {@link OptimKernels}: the same operations lane-wise, then the scalar tail. */
 final class OptimKernelsVector {
 
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> S = Lanes.FLOAT; // operator caches filled first, see Lanes
 
     private OptimKernelsVector() {}
 

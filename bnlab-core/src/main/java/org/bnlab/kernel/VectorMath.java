@@ -33,7 +33,7 @@ public final class VectorMath {
     private static final float C6 = 1f / 720;
     private static final float C7 = 1f / 5040;
 
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> S = Lanes.FLOAT; // operator caches filled first, see Lanes
     private static final FloatVector V_NEG_LN2_HI = FloatVector.broadcast(S, -LN2_HI);
     private static final FloatVector V_NEG_LN2_LO = FloatVector.broadcast(S, -LN2_LO);
     private static final FloatVector V_C5 = FloatVector.broadcast(S, C5);

@@ -1,0 +1,85 @@
+package org.bnlab.kernel;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The one float vector species of the SIMD kernels, handed out only after the Vector API's operator
+ * caches are filled. Every SIMD kernel class takes its species from here, so the filling runs once,
+ * before the first vector kernel executes.
+ *
+ * <p>Why (measured, docs/PERFORMANCE.md "Cliffs"): every lanewise operation and reduction looks up
+ * its Java fallback in a per-operator cache ({@code VectorOperators.ImplCache.find}: a cache miss
+ * calls a supplier lambda, a different class for each kind of operation). When that method is already
+ * compiled and meets a miss for an operator used for the first time (a kernel that runs later than
+ * the others: tanh after sigmoid, the MLP after BN), the call on the supplier fails C2's class check
+ * and deoptimizes, up to 4 times, and those traps stay in the method's profile for the life of the
+ * JVM. C2 adds the traps of every method it inlines into a compilation; a kernel inlines this lookup
+ * once per vector operation, so a kernel of 25 or more operations reaches HotSpot's per-method limit
+ * of 100 class-check traps, and from there C2 compiles each type-profiled call with a virtual-call
+ * fallback instead of a trap. The vector species then stops being a constant, the intrinsics fail
+ * ("missing constant ... vclass=DecodeN" in -XX:+PrintIntrinsics), and every vector is boxed: tens of
+ * kilobytes to megabytes per training step, in some JVMs and not others. With every cache entry
+ * filled here, in the interpreter, no compiled code ever misses, C2 folds the (stable) cache load to
+ * a constant, and no trap is recorded.
+ */
+final class Lanes {
+    /** The preferred float species (16 lanes with AVX-512, 8 with AVX2): the only one the kernels use. */
+    static final VectorSpecies<Float> FLOAT = primed();
+
+    private Lanes() {}
+
+    /**
+     * Applies every unary, binary, ternary operator and every reduction of {@link VectorOperators}
+     * once to float and int vectors (the element types the kernels use; int for exp's exponent bits),
+     * so each operator's cache entry is filled. Operators an element type does not support throw
+     * {@link UnsupportedOperationException} and are skipped.
+     */
+    private static VectorSpecies<Float> primed() {
+        VectorSpecies<Float> fs = FloatVector.SPECIES_PREFERRED;
+        FloatVector f = FloatVector.broadcast(fs, 1f);
+        IntVector i = f.reinterpretAsInts();
+        for (Field field : VectorOperators.class.getFields()) {
+            if (!Modifier.isStatic(field.getModifiers())) {
+                continue;
+            }
+            Object op;
+            try {
+                op = field.get(null);
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
+            }
+            if (op instanceof VectorOperators.Unary u) {
+                apply(() -> f.lanewise(u));
+                apply(() -> i.lanewise(u));
+            }
+            if (op instanceof VectorOperators.Binary b) {
+                apply(() -> f.lanewise(b, f));
+                apply(() -> f.lanewise(b, 1f));
+                apply(() -> i.lanewise(b, i));
+                apply(() -> i.lanewise(b, 1)); // shifts by a scalar have their own cache
+            }
+            if (op instanceof VectorOperators.Ternary t) {
+                apply(() -> f.lanewise(t, f, f));
+                apply(() -> i.lanewise(t, i, i));
+            }
+            if (op instanceof VectorOperators.Associative a) {
+                apply(() -> f.reduceLanes(a));
+                apply(() -> i.reduceLanes(a));
+            }
+        }
+        return fs;
+    }
+
+    private static void apply(Runnable op) {
+        try {
+            op.run();
+        } catch (UnsupportedOperationException e) {
+            // not defined for this element type (bitwise operators on floats, transcendental ones on ints)
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package org.bnlab.testing;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.util.List;
+import org.bnlab.data.Datasets;
+import org.bnlab.kernel.Parallel;
+import org.bnlab.kernel.Simd;
+import org.bnlab.train.ModelSpec;
+import org.bnlab.train.TrainConfig;
+import org.bnlab.train.Trainer;
+
+/**
+ * The main class of the fresh JVMs that {@code FreshJvmAllocationTest} starts (and a diagnosis tool):
+ * trains each named model on one thread and prints one line per model,
+ * {@code <model> <fewest bytes allocated by one round> <steps per round> <rounds run> <kernels>}.
+ *
+ * <p>Arguments: warm-up steps, steps per round, seconds, then model names (paper, tanh, cnn). After
+ * the warm-up, rounds run until one allocates nothing or the seconds are spent: the JIT may still be
+ * compiling a kernel after any fixed warm-up on a busy machine (until then the kernel runs
+ * interpreted and allocates), while a cliff (a compiled kernel that boxes its vectors) allocates in
+ * every round. The models: the paper's BN MLP (sigmoid, plain SGD, batch 60), a tanh MLP with
+ * momentum, weight decay, a cosine schedule and dropout (batch 60), and the BN CNN with momentum
+ * (batch 8, to keep the test short).
+ *
+ * <p>With {@code -Dprobe.jfr=prefix}: a flight recording of every allocation with its stack trace
+ * (run with {@code -XX:-UseTLAB} so that each allocation is an event) over the rounds, written to
+ * {@code prefix-<model>.jfr}: {@code jfr print --events jdk.ObjectAllocationOutsideTLAB} names the
+ * call sites that allocate.
+ */
+public final class StepAllocationProbe {
+
+    private StepAllocationProbe() {}
+
+    public static void main(String[] args) throws IOException {
+        int warmup = Integer.parseInt(args[0]);
+        int steps = Integer.parseInt(args[1]);
+        double seconds = Double.parseDouble(args[2]);
+        com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long tid = Thread.currentThread().getId();
+        var data = Datasets.load("mnist-sample");
+        Parallel.setThreads(1); // the counter sees the calling thread only
+        for (int a = 3; a < args.length; a++) {
+            Trainer t = config(args[a]).trainer(data);
+            for (int i = 0; i < warmup; i++) {
+                t.trainStep();
+            }
+            jdk.jfr.Recording rec = allocationRecording();
+            long deadline = System.nanoTime() + (long) (seconds * 1e9);
+            long best = Long.MAX_VALUE;
+            int rounds = 0;
+            while (best > 0 && (rounds == 0 || System.nanoTime() < deadline)) {
+                long start = bean.getThreadAllocatedBytes(tid);
+                for (int i = 0; i < steps; i++) {
+                    t.trainStep();
+                }
+                best = Math.min(best, bean.getThreadAllocatedBytes(tid) - start);
+                rounds++;
+            }
+            if (rec != null) {
+                rec.stop();
+                rec.dump(java.nio.file.Path.of(System.getProperty("probe.jfr") + "-" + args[a] + ".jfr"));
+            }
+            System.out.println(args[a] + " " + best + " " + steps + " " + rounds + " " + Simd.describe().replace(' ', '_'));
+        }
+    }
+
+    private static jdk.jfr.Recording allocationRecording() {
+        if (System.getProperty("probe.jfr") == null) {
+            return null;
+        }
+        jdk.jfr.Recording rec = new jdk.jfr.Recording();
+        rec.enable("jdk.ObjectAllocationInNewTLAB").withStackTrace();
+        rec.enable("jdk.ObjectAllocationOutsideTLAB").withStackTrace();
+        rec.start();
+        return rec;
+    }
+
+    static TrainConfig config(String model) {
+        return switch (model) {
+            case "paper" -> new TrainConfig("mnist-sample", null, false, ModelSpec.paperMlp(true, 1.0), "sgd", 0.1, 0, false, 0,
+                    "none", 1, 1, 60, Long.MAX_VALUE / 2, Integer.MAX_VALUE, 1, 0);
+            case "tanh" -> new TrainConfig("mnist-sample", null, false,
+                    new ModelSpec("mlp", 1, 28, 28, 10, List.of(64, 32), "tanh", true, "default", 0, 0.2), "sgd", 0.1, 0.9, true,
+                    1e-4, "cosine", 1, 1, 60, 100_000_000, Integer.MAX_VALUE, 1, 1.0);
+            case "cnn" -> new TrainConfig("mnist-sample", null, false,
+                    new ModelSpec("cnn", 1, 28, 28, 10, List.of(), "relu", true, "default", 0, 0), "sgd", 0.05, 0.9, false, 0,
+                    "none", 1, 1, 8, Long.MAX_VALUE / 2, Integer.MAX_VALUE, 1, 0);
+            default -> throw new IllegalArgumentException("unknown model '" + model + "' (known: paper, tanh, cnn)");
+        };
+    }
+}
