@@ -1,5 +1,6 @@
 package org.bnlab.engine;
 
+import org.bnlab.kernel.KernelProvider;
 import org.bnlab.kernel.Parallel;
 import org.bnlab.kernel.Simd;
 
@@ -28,7 +29,7 @@ public final class Engine {
 
     /** True if the Vector API kernels run; false with {@code -Dbnlab.simd=false} or without the module. */
     public static boolean simd() {
-        return Simd.ENABLED;
+        return KernelProvider.get().vectorized();
     }
 
     /** A one-line description of the kernels in use, e.g. for provenance. */

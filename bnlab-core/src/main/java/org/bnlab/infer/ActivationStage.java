@@ -1,9 +1,12 @@
 package org.bnlab.infer;
 
-import org.bnlab.kernel.Activations;
+import org.bnlab.kernel.ActivationKernel;
+import org.bnlab.kernel.KernelProvider;
 
 /** ReLU, sigmoid or tanh over the whole batch, through the training layers' kernels. */
 final class ActivationStage implements Stage {
+    private static final ActivationKernel ACT = KernelProvider.get().activations();
+
 
     enum Kind { RELU, SIGMOID, TANH }
 
@@ -34,9 +37,9 @@ final class ActivationStage implements Stage {
     public void run(float[] x, float[] y, int n, Workspace ws) {
         int end = n * size;
         switch (kind) {
-            case RELU -> Activations.reluForward(x, y, 0, end);
-            case SIGMOID -> Activations.sigmoidForward(x, y, 0, end);
-            case TANH -> Activations.tanhForward(x, y, 0, end);
+            case RELU -> ACT.reluForward(x, y, 0, end);
+            case SIGMOID -> ACT.sigmoidForward(x, y, 0, end);
+            case TANH -> ACT.tanhForward(x, y, 0, end);
         }
     }
 }

@@ -1,5 +1,6 @@
 package org.bnlab.infer;
 
+import org.bnlab.kernel.KernelProvider;
 import org.bnlab.kernel.BatchNormKernel;
 
 /**
@@ -8,7 +9,7 @@ import org.bnlab.kernel.BatchNormKernel;
  * same kernel and the same float coefficients as {@code BatchNorm}'s eval forward.
  */
 final class AffineStage implements Stage {
-    private static final BatchNormKernel KERNEL = BatchNormKernel.get();
+    private static final BatchNormKernel KERNEL = KernelProvider.get().batchNorm();
 
     private final int channels;
     private final int spatial;

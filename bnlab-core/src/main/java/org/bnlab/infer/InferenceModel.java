@@ -22,7 +22,7 @@ import org.bnlab.tensor.Tensor;
 /**
  * The deployment path of a trained {@link Sequential}: eval mode, every foldable BatchNorm folded
  * into the layer before it ({@link BatchNormFolding}), Dropout removed, and the layers compiled into
- * immutable stages over the same kernels as training (Gemm, Im2col, Pool2d, Activations,
+ * immutable stages over the same kernels as training (Gemm, Im2col, Pool2d, ActivationKernel,
  * BatchNormKernel). The logits equal the model's eval-mode forward up to the rounding of the fold
  * (a few ulp).
  *

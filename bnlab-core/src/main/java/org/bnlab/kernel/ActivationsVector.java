@@ -6,7 +6,10 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Vector API versions of {@link Activations}; same formulas, a vector loop and a scalar tail. */
-final class ActivationsVector {
+final class ActivationsVector implements ActivationKernel {
+
+    /** The tails (fewer elements than a vector) run the specification. */
+    private static final ActivationsScalar SCALAR = new ActivationsScalar();
 
     private static final VectorSpecies<Float> S = Lanes.FLOAT; // operator caches filled first, see Lanes
     // Below this |x| tanh uses its odd Taylor polynomial (1 - e^{-2|x|} would cancel).
@@ -28,29 +31,31 @@ final class ActivationsVector {
     private static final FloatVector V_T5 = FloatVector.broadcast(S, T5);
     private static final FloatVector V_T3 = FloatVector.broadcast(S, T3);
 
-    private ActivationsVector() {}
 
-    static void reluForward(float[] x, float[] y, int from, int to) {
+    @Override
+    public void reluForward(float[] x, float[] y, int from, int to) {
         int i = from;
         for (int end = from + S.loopBound(to - from); i < end; i += S.length()) {
             FloatVector v = FloatVector.fromArray(S, x, i);
             // y = v where !(v <= 0) (keeps NaN), else 0
             v.blend(0f, v.compare(VectorOperators.LE, 0f)).intoArray(y, i);
         }
-        Activations.reluForwardScalar(x, y, i, to);
+        SCALAR.reluForward(x, y, i, to);
     }
 
-    static void reluBackward(float[] y, float[] dy, float[] dx, int from, int to) {
+    @Override
+    public void reluBackward(float[] y, float[] dy, float[] dx, int from, int to) {
         int i = from;
         for (int end = from + S.loopBound(to - from); i < end; i += S.length()) {
             FloatVector g = FloatVector.fromArray(S, dy, i);
             VectorMask<Float> off = FloatVector.fromArray(S, y, i).compare(VectorOperators.LE, 0f);
             g.blend(0f, off).intoArray(dx, i);
         }
-        Activations.reluBackwardScalar(y, dy, dx, i, to);
+        SCALAR.reluBackward(y, dy, dx, i, to);
     }
 
-    static void sigmoidForward(float[] x, float[] y, int from, int to) {
+    @Override
+    public void sigmoidForward(float[] x, float[] y, int from, int to) {
         FloatVector one = FloatVector.broadcast(S, 1f);
         int i = from;
         for (int end = from + S.loopBound(to - from); i < end; i += S.length()) {
@@ -61,10 +66,11 @@ final class ActivationsVector {
             // flush subnormals to zero (see Subnormals), written inline so C2 keeps the intrinsics
             r0.blend(0f, r0.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(y, i);
         }
-        Activations.sigmoidForwardScalar(x, y, i, to);
+        SCALAR.sigmoidForward(x, y, i, to);
     }
 
-    static void sigmoidBackward(float[] y, float[] dy, float[] dx, int from, int to) {
+    @Override
+    public void sigmoidBackward(float[] y, float[] dy, float[] dx, int from, int to) {
         int i = from;
         for (int end = from + S.loopBound(to - from); i < end; i += S.length()) {
             FloatVector s = FloatVector.fromArray(S, y, i);
@@ -73,10 +79,11 @@ final class ActivationsVector {
             // flush subnormals to zero (see Subnormals), written inline so C2 keeps the intrinsics
             r1.blend(0f, r1.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(dx, i);
         }
-        Activations.sigmoidBackwardScalar(y, dy, dx, i, to);
+        SCALAR.sigmoidBackward(y, dy, dx, i, to);
     }
 
-    static void tanhForward(float[] x, float[] y, int from, int to) {
+    @Override
+    public void tanhForward(float[] x, float[] y, int from, int to) {
         int i = from;
         for (int end = from + S.loopBound(to - from); i < end; i += S.length()) {
             FloatVector v = FloatVector.fromArray(S, x, i);
@@ -99,10 +106,11 @@ final class ActivationsVector {
             // flush subnormals to zero (see Subnormals), written inline so C2 keeps the intrinsics
             r2.blend(0f, r2.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(y, i);
         }
-        Activations.tanhForwardScalar(x, y, i, to);
+        SCALAR.tanhForward(x, y, i, to);
     }
 
-    static void tanhBackward(float[] y, float[] dy, float[] dx, int from, int to) {
+    @Override
+    public void tanhBackward(float[] y, float[] dy, float[] dx, int from, int to) {
         int i = from;
         for (int end = from + S.loopBound(to - from); i < end; i += S.length()) {
             FloatVector t = FloatVector.fromArray(S, y, i);
@@ -111,6 +119,6 @@ final class ActivationsVector {
             // flush subnormals to zero (see Subnormals), written inline so C2 keeps the intrinsics
             r3.blend(0f, r3.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(dx, i); // same rounding as the scalar 1 - t*t
         }
-        Activations.tanhBackwardScalar(y, dy, dx, i, to);
+        SCALAR.tanhBackward(y, dy, dx, i, to);
     }
 }

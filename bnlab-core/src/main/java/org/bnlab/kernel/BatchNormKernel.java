@@ -16,7 +16,8 @@ package org.bnlab.kernel;
  * mean would carry an error of 5e-4, half a standard deviation.
  *
  * <p>{@link BatchNormScalar} is the specification (double precision throughout);
- * {@link BatchNormVector} is the Vector API implementation tested against it.
+ * {@link BatchNormVector} is the Vector API implementation tested against it. Obtain the one in use
+ * from {@link KernelProvider#get()}.
  */
 public interface BatchNormKernel {
 
@@ -44,30 +45,4 @@ public interface BatchNormKernel {
 
     /** Eval-mode input gradient (statistics are constants): {@code dx = a[c] * dy}. */
     void scale(float[] dy, float[] dx, int off, int n, int C, int s, int c0, int c1, float[] a);
-
-    /** The implementation chosen at start-up: SIMD unless disabled (see {@link Simd}). */
-    static BatchNormKernel get() {
-        return Holder.INSTANCE;
-    }
-
-    /** The scalar specification, whatever {@link Simd} says. */
-    static BatchNormKernel scalar() {
-        return Holder.SCALAR;
-    }
-
-    final class Holder {
-        static final BatchNormKernel SCALAR = new BatchNormScalar();
-        static final BatchNormKernel INSTANCE = Simd.ENABLED ? VectorLoader.load() : SCALAR;
-
-        private Holder() {}
-    }
-
-    /** Keeps the Vector API classes unloaded unless SIMD is on. */
-    final class VectorLoader {
-        private VectorLoader() {}
-
-        static BatchNormKernel load() {
-            return new BatchNormVector();
-        }
-    }
 }

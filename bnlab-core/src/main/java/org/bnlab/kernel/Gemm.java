@@ -16,7 +16,7 @@ package org.bnlab.kernel;
  * across threads, never reassociated (like BLAS with beta = 1, C is the chain's start, not added last).
  *
  * <p>The SIMD path ({@link GemmSimd}, a register-blocked micro-kernel over packed B panels) is chosen
- * once by {@link Simd#ENABLED}; {@link GemmScalar} is the specification. Products of fewer than
+ * once by the {@link KernelProvider}; {@link GemmScalar} is the specification. Products of fewer than
  * {@link #PARALLEL_MIN_MACS} multiply-adds run on the caller's thread; larger ones are split over
  * blocks of C rows with {@link Parallel#forRange}. Steady-state calls allocate nothing: each calling
  * thread owns a workspace (packing buffer and a pre-built task) that grows on first use.
@@ -27,6 +27,9 @@ public final class Gemm {
     /** Below this many multiply-adds (M*N*K) a product runs serially: a fork costs a few microseconds. */
     public static final long PARALLEL_MIN_MACS = 1L << 20;
 
+    /** The path chosen once by the {@link KernelProvider}; the scalar one is the specification. */
+    private static final boolean SIMD = KernelProvider.get().vectorized();
+
     private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
 
     private Gemm() {}
@@ -35,21 +38,21 @@ public final class Gemm {
     public static void mm(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff,
                           int m, int n, int k, boolean accumulate) {
         check(c, cOff, a, aOff, b, bOff, m, n, k);
-        run(c, cOff, a, aOff, k, 1, b, bOff, n, 1, m, n, k, accumulate, Simd.ENABLED);
+        run(c, cOff, a, aOff, k, 1, b, bOff, n, 1, m, n, k, accumulate, SIMD);
     }
 
     /** C(M,N) (+)= A(M,K) · B(N,K)ᵀ. */
     public static void mmT(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff,
                            int m, int n, int k, boolean accumulate) {
         check(c, cOff, a, aOff, b, bOff, m, n, k);
-        run(c, cOff, a, aOff, k, 1, b, bOff, 1, k, m, n, k, accumulate, Simd.ENABLED);
+        run(c, cOff, a, aOff, k, 1, b, bOff, 1, k, m, n, k, accumulate, SIMD);
     }
 
     /** C(M,N) (+)= A(K,M)ᵀ · B(K,N). */
     public static void mTm(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff,
                            int m, int n, int k, boolean accumulate) {
         check(c, cOff, a, aOff, b, bOff, m, n, k);
-        run(c, cOff, a, aOff, 1, m, b, bOff, n, 1, m, n, k, accumulate, Simd.ENABLED);
+        run(c, cOff, a, aOff, 1, m, b, bOff, n, 1, m, n, k, accumulate, SIMD);
     }
 
     /**
@@ -80,7 +83,7 @@ public final class Gemm {
             throw new IllegalArgumentException("Gemm: negative size n=" + n + " k=" + k);
         }
         checkRange("B", b, bOff, (long) n * k);
-        float[] pack = Simd.ENABLED && n > 0
+        float[] pack = SIMD && n > 0
                 ? GemmSimd.pack(new float[0], new int[GemmSimd.MAX_LANES], b, bOff, 1, k, n, k, GemmSimd.GATHER) : null;
         return new PackedT(b, bOff, n, k, pack);
     }
@@ -88,7 +91,7 @@ public final class Gemm {
     /** C(M,N) (+)= A(M,K) · B(N,K)ᵀ with B packed by {@link #packT}: the same values as {@link #mmT}. */
     public static void mmT(float[] c, int cOff, float[] a, int aOff, PackedT b, int m, boolean accumulate) {
         check(c, cOff, a, aOff, b.b, b.bOff, m, b.n, b.k);
-        run(c, cOff, a, aOff, b.k, 1, b.b, b.bOff, 1, b.k, m, b.n, b.k, accumulate, Simd.ENABLED, b.pack);
+        run(c, cOff, a, aOff, b.k, 1, b.b, b.bOff, 1, b.k, m, b.n, b.k, accumulate, SIMD, b.pack);
     }
 
     /**

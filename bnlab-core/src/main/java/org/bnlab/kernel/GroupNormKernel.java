@@ -82,30 +82,4 @@ public interface GroupNormKernel {
      */
     void affineGradsElementwise(double[] dGamma, double[] dBeta, float[] x, float[] dy, float[] meanHi,
                                 float[] meanLo, float[] rstd, int m, int groups, int j0, int j1);
-
-    /** The implementation chosen at start-up: SIMD unless disabled (see {@link Simd}). */
-    static GroupNormKernel get() {
-        return Holder.INSTANCE;
-    }
-
-    /** The scalar specification, whatever {@link Simd} says. */
-    static GroupNormKernel scalar() {
-        return Holder.SCALAR;
-    }
-
-    final class Holder {
-        static final GroupNormKernel SCALAR = new GroupNormScalar();
-        static final GroupNormKernel INSTANCE = Simd.ENABLED ? VectorLoader.load() : SCALAR;
-
-        private Holder() {}
-    }
-
-    /** Keeps the Vector API classes unloaded unless SIMD is on. */
-    final class VectorLoader {
-        private VectorLoader() {}
-
-        static GroupNormKernel load() {
-            return new GroupNormVector();
-        }
-    }
 }

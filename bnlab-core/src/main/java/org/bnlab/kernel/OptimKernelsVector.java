@@ -5,13 +5,16 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Vector API versions of {@link OptimKernels}: the same operations lane-wise, then the scalar tail. */
-final class OptimKernelsVector {
+final class OptimKernelsVector implements OptimKernel {
+
+    /** The tails (fewer elements than a vector) run the specification. */
+    private static final OptimKernelsScalar SCALAR = new OptimKernelsScalar();
 
     private static final VectorSpecies<Float> S = Lanes.FLOAT; // operator caches filled first, see Lanes
 
-    private OptimKernelsVector() {}
 
-    static void sgd(float[] p, float[] g, float[] buf, float lr, float momentum, float keep, boolean nesterov,
+    @Override
+    public void sgd(float[] p, float[] g, float[] buf, float lr, float momentum, float keep, boolean nesterov,
                     float wd, boolean first) {
         int n = p.length;
         int i = 0;
@@ -28,10 +31,11 @@ final class OptimKernelsVector {
             }
             pv.sub(d.mul(lr)).intoArray(p, i);
         }
-        OptimKernels.sgdScalar(p, g, buf, lr, momentum, keep, nesterov, wd, first, i, n);
+        SCALAR.sgdRange(p, g, buf, lr, momentum, keep, nesterov, wd, first, i, n);
     }
 
-    static void adam(float[] p, float[] g, float[] m, float[] v, float b1, float a1, float b2, float a2,
+    @Override
+    public void adam(float[] p, float[] g, float[] m, float[] v, float b1, float a1, float b2, float a2,
                      float stepSize, float bc2Sqrt, float eps, float wd, boolean decoupled, float shrink) {
         int n = p.length;
         float negStep = -stepSize;
@@ -51,6 +55,6 @@ final class OptimKernelsVector {
             FloatVector denom = vv.lanewise(VectorOperators.SQRT).div(bc2Sqrt).add(eps);
             pv.add(mv.mul(negStep).div(denom)).intoArray(p, i);
         }
-        OptimKernels.adamScalar(p, g, m, v, b1, a1, b2, a2, stepSize, bc2Sqrt, eps, wd, decoupled, shrink, i, n);
+        SCALAR.adamRange(p, g, m, v, b1, a1, b2, a2, stepSize, bc2Sqrt, eps, wd, decoupled, shrink, i, n);
     }
 }

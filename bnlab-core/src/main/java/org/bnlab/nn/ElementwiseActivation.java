@@ -1,5 +1,7 @@
 package org.bnlab.nn;
 
+import org.bnlab.kernel.ActivationKernel;
+import org.bnlab.kernel.KernelProvider;
 import org.bnlab.kernel.Parallel;
 import org.bnlab.tensor.Tensor;
 
@@ -10,6 +12,9 @@ import org.bnlab.tensor.Tensor;
  * do not depend on the thread count). Backward uses the saved output y, like PyTorch.
  */
 abstract class ElementwiseActivation implements Module {
+    /** The activation kernels in use, chosen once (see KernelProvider). */
+    static final ActivationKernel ACT = KernelProvider.get().activations();
+
 
     /** Elements per parallel part; smaller inputs run on the caller's thread. */
     static final int GRAIN = 1 << 14;

@@ -1,7 +1,8 @@
 package org.bnlab.optim;
 
 import java.util.List;
-import org.bnlab.kernel.OptimKernels;
+import org.bnlab.kernel.KernelProvider;
+import org.bnlab.kernel.OptimKernel;
 import org.bnlab.nn.Parameter;
 
 /**
@@ -21,6 +22,8 @@ import org.bnlab.nn.Parameter;
  * (0.9, 0.999), eps 1e-8, weight decay 0) or {@link AdamW#builder}.
  */
 public class Adam extends AbstractOptimizer {
+    private static final OptimKernel OPTIM = KernelProvider.get().optim();
+
 
     private final double beta1;
     private final double beta2;
@@ -60,7 +63,7 @@ public class Adam extends AbstractOptimizer {
         float shrink = (float) (1 - lr * weightDecay);
         List<Parameter> ps = params();
         for (int k = 0; k < ps.size(); k++) {
-            OptimKernels.adam(ps.get(k).data(), ps.get(k).grad(), state(0, k), state(1, k), b1, a1, b2, a2, stepSize,
+            OPTIM.adam(ps.get(k).data(), ps.get(k).grad(), state(0, k), state(1, k), b1, a1, b2, a2, stepSize,
                     bc2Sqrt, epsF, (float) weightDecay, decoupled, shrink);
         }
     }

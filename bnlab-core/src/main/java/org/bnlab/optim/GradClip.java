@@ -1,7 +1,7 @@
 package org.bnlab.optim;
 
 import java.util.List;
-import org.bnlab.kernel.OptimKernels;
+import org.bnlab.kernel.OptimKernel;
 import org.bnlab.nn.Parameter;
 
 /** torch.nn.utils.clip_grad_norm_ (L2 norm over all gradients as one vector). */
@@ -21,7 +21,7 @@ public final class GradClip {
         }
         double sumSq = 0;
         for (int k = 0; k < params.size(); k++) { // indexed loops: allocation-free in the training step
-            sumSq += OptimKernels.sumSquares(params.get(k).grad());
+            sumSq += OptimKernel.sumSquares(params.get(k).grad());
         }
         double total = Math.sqrt(sumSq);
         float coef = (float) (maxNorm / (total + 1e-6));

@@ -1,7 +1,8 @@
 package org.bnlab.optim;
 
 import java.util.List;
-import org.bnlab.kernel.OptimKernels;
+import org.bnlab.kernel.KernelProvider;
+import org.bnlab.kernel.OptimKernel;
 import org.bnlab.nn.Parameter;
 
 /**
@@ -20,6 +21,8 @@ import org.bnlab.nn.Parameter;
  * (momentum 0, dampening 0, nesterov false, weight decay 0); lr has no default, as in PyTorch.
  */
 public final class SGD extends AbstractOptimizer {
+    private static final OptimKernel OPTIM = KernelProvider.get().optim();
+
 
     private final float momentum;
     private final float dampening;
@@ -50,7 +53,7 @@ public final class SGD extends AbstractOptimizer {
         float lr = (float) lr();
         List<Parameter> ps = params();
         for (int k = 0; k < ps.size(); k++) {
-            OptimKernels.sgd(ps.get(k).data(), ps.get(k).grad(), momentum != 0 ? state(0, k) : null, lr, momentum, keep,
+            OPTIM.sgd(ps.get(k).data(), ps.get(k).grad(), momentum != 0 ? state(0, k) : null, lr, momentum, keep,
                     nesterov, weightDecay, first);
         }
     }

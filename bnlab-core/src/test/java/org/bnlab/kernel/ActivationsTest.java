@@ -13,6 +13,10 @@ import org.junit.jupiter.api.Test;
  * bounds asserted are those.
  */
 class ActivationsTest {
+    /** The kernels in use (SIMD unless disabled) and the scalar specification. */
+    static final ActivationKernel ACT = KernelProvider.get().activations();
+    static final ActivationKernel SPEC = KernelProvider.scalar().activations();
+
 
     private static final float[] EDGES = {0f, -0f, 1e-30f, -1e-30f, 1e-7f, -1e-7f, 0.49999f, 0.5f, 0.50001f, -0.5f,
         9f, -9f, 20f, -20f, 87f, -87f, 88.7f, -88.7f, 89f, -89f, 103f, -103f, 104f, -104f, 105f, -105f, 1e10f, -1e10f,
@@ -68,17 +72,17 @@ class ActivationsTest {
 
     @Test
     void sigmoidWithinTwoUlpOfScalar() {
-        assertUlp("sigmoid", Activations::sigmoidForward, Activations::sigmoidForwardScalar, 2);
+        assertUlp("sigmoid", ACT::sigmoidForward, SPEC::sigmoidForward, 2);
     }
 
     @Test
     void tanhWithinTwoUlpOfScalar() {
-        assertUlp("tanh", Activations::tanhForward, Activations::tanhForwardScalar, 2);
+        assertUlp("tanh", ACT::tanhForward, SPEC::tanhForward, 2);
     }
 
     @Test
     void reluExact() {
-        assertUlp("relu", Activations::reluForward, Activations::reluForwardScalar, 0);
+        assertUlp("relu", ACT::reluForward, SPEC::reluForward, 0);
     }
 
     @Test
@@ -106,21 +110,21 @@ class ActivationsTest {
         float[] x = {-1e30f, 1e30f, -Float.MAX_VALUE, Float.MAX_VALUE, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY,
             -200f, 200f, -20f, 20f, 0f, 0f, 0f, 0f, 0f, 0f};
         float[] y = new float[x.length];
-        Activations.sigmoidForward(x, y, 0, x.length);
+        ACT.sigmoidForward(x, y, 0, x.length);
         for (int i = 0; i < 8; i++) {
             assertEquals(x[i] < 0 ? 0f : 1f, y[i], "sigmoid(" + x[i] + ")");
         }
-        Activations.tanhForward(x, y, 0, x.length);
+        ACT.tanhForward(x, y, 0, x.length);
         for (int i = 0; i < 10; i++) {
             assertEquals(x[i] < 0 ? -1f : 1f, y[i], "tanh(" + x[i] + ")");
         }
         float[] nan = new float[16];
         java.util.Arrays.fill(nan, Float.NaN);
-        Activations.sigmoidForward(nan, y, 0, 16);
+        ACT.sigmoidForward(nan, y, 0, 16);
         assertTrue(Float.isNaN(y[0]) && Float.isNaN(y[15]));
-        Activations.tanhForward(nan, y, 0, 16);
+        ACT.tanhForward(nan, y, 0, 16);
         assertTrue(Float.isNaN(y[0]) && Float.isNaN(y[15]));
-        Activations.reluForward(nan, y, 0, 16);
+        ACT.reluForward(nan, y, 0, 16);
         assertTrue(Float.isNaN(y[0]) && Float.isNaN(y[15]));
     }
 
@@ -134,14 +138,14 @@ class ActivationsTest {
         }
         float[] a = new float[1000];
         float[] b = new float[1000];
-        Activations.sigmoidBackward(y, dy, a, 1, 999);
-        Activations.sigmoidBackwardScalar(y, dy, b, 1, 999);
+        ACT.sigmoidBackward(y, dy, a, 1, 999);
+        SPEC.sigmoidBackward(y, dy, b, 1, 999);
         org.junit.jupiter.api.Assertions.assertArrayEquals(b, a);
-        Activations.tanhBackward(y, dy, a, 1, 999);
-        Activations.tanhBackwardScalar(y, dy, b, 1, 999);
+        ACT.tanhBackward(y, dy, a, 1, 999);
+        SPEC.tanhBackward(y, dy, b, 1, 999);
         org.junit.jupiter.api.Assertions.assertArrayEquals(b, a);
-        Activations.reluBackward(y, dy, a, 1, 999);
-        Activations.reluBackwardScalar(y, dy, b, 1, 999);
+        ACT.reluBackward(y, dy, a, 1, 999);
+        SPEC.reluBackward(y, dy, b, 1, 999);
         org.junit.jupiter.api.Assertions.assertArrayEquals(b, a);
     }
 }

@@ -15,8 +15,8 @@ class BatchNormKernelEquivalenceTest {
     @CsvSource({"2,1,1", "3,5,1", "60,100,1", "17,33,1", "256,64,1", "5,3,7", "4,3,16", "2,2,33", "3,4,49", "2,3,196", "2,2,1024", "1,2,3000", "7,1,2"})
     void simdMatchesScalar(int n, int C, int s) {
         Assumptions.assumeTrue(Simd.ENABLED, "SIMD disabled (no jdk.incubator.vector or -Dbnlab.simd=false)");
-        BatchNormKernel simd = BatchNormKernel.get();
-        BatchNormKernel ref = BatchNormKernel.scalar();
+        BatchNormKernel simd = KernelProvider.get().batchNorm();
+        BatchNormKernel ref = KernelProvider.scalar().batchNorm();
         SplittableRandom r = new SplittableRandom(n * 1000L + C * 10L + s);
         int len = n * C * s;
         float[] x = new float[len];

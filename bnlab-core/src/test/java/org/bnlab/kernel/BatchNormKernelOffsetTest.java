@@ -17,7 +17,7 @@ class BatchNormKernelOffsetTest {
     @ParameterizedTest(name = "N={0} C={1} s={2} n0={3} n={4}")
     @CsvSource({"7,5,1,2,3", "9,33,1,4,5", "6,3,16,1,4", "5,2,49,3,2", "4,300,1,1,2"})
     void viewEqualsCopy(int bigN, int C, int s, int n0, int n) {
-        for (BatchNormKernel k : new BatchNormKernel[] {BatchNormKernel.get(), BatchNormKernel.scalar()}) {
+        for (BatchNormKernel k : new BatchNormKernel[] {KernelProvider.get().batchNorm(), KernelProvider.scalar().batchNorm()}) {
             SplittableRandom r = new SplittableRandom(bigN * 31L + C + s);
             int len = bigN * C * s;
             float[] x = new float[len];

@@ -21,8 +21,8 @@ class GroupNormKernelEquivalenceTest {
                 "2,1,1025", "1,2,3000", "6,5,9"})
     void simdMatchesScalar(int groups, int rowsPerGroup, int s) {
         Assumptions.assumeTrue(Simd.ENABLED, "SIMD disabled (no jdk.incubator.vector or -Dbnlab.simd=false)");
-        GroupNormKernel simd = GroupNormKernel.get();
-        GroupNormKernel ref = GroupNormKernel.scalar();
+        GroupNormKernel simd = KernelProvider.get().groupNorm();
+        GroupNormKernel ref = KernelProvider.scalar().groupNorm();
         int m = rowsPerGroup * s;
         int rows = groups * rowsPerGroup;
         int len = groups * m;

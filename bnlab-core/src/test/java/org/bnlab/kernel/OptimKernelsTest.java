@@ -7,6 +7,9 @@ import org.junit.jupiter.api.Test;
 
 /** The dispatching optimizer kernels (SIMD when enabled) are bit-identical to the scalar specification. */
 class OptimKernelsTest {
+    static final OptimKernel OPT = KernelProvider.get().optim();
+    static final OptimKernel SPEC = KernelProvider.scalar().optim();
+
 
     private static final int N = 1037; // not a multiple of any vector length: exercises the tail
 
@@ -32,8 +35,8 @@ class OptimKernelsTest {
                     float[] b2 = momentum != 0 ? new float[N] : null;
                     for (int step = 0; step < 3; step++) {
                         float[] g = wave(0.1, 0.11 + step);
-                        OptimKernels.sgd(p1, g, b1, 0.05f, momentum, 0.75f, nesterov, wd, step == 0);
-                        OptimKernels.sgdScalar(p2, g, b2, 0.05f, momentum, 0.75f, nesterov, wd, step == 0, 0, N);
+                        OPT.sgd(p1, g, b1, 0.05f, momentum, 0.75f, nesterov, wd, step == 0);
+                        SPEC.sgd(p2, g, b2, 0.05f, momentum, 0.75f, nesterov, wd, step == 0);
                     }
                     assertArrayEquals(p2, p1, "nesterov " + nesterov + " wd " + wd + " momentum " + momentum);
                     if (b1 != null) {
@@ -59,9 +62,8 @@ class OptimKernelsTest {
                     float stepSize = (float) (1e-2 / (1 - Math.pow(0.9, t)));
                     float bc2 = (float) Math.sqrt(1 - Math.pow(0.999, t));
                     float shrink = (float) (1 - 1e-2 * wd);
-                    OptimKernels.adam(p1, g, m1, v1, 0.9f, 0.1f, 0.999f, 0.001f, stepSize, bc2, 1e-8f, wd, decoupled, shrink);
-                    OptimKernels.adamScalar(p2, g, m2, v2, 0.9f, 0.1f, 0.999f, 0.001f, stepSize, bc2, 1e-8f, wd, decoupled,
-                            shrink, 0, N);
+                    OPT.adam(p1, g, m1, v1, 0.9f, 0.1f, 0.999f, 0.001f, stepSize, bc2, 1e-8f, wd, decoupled, shrink);
+                    SPEC.adam(p2, g, m2, v2, 0.9f, 0.1f, 0.999f, 0.001f, stepSize, bc2, 1e-8f, wd, decoupled, shrink);
                 }
                 assertArrayEquals(p2, p1, "decoupled " + decoupled + " wd " + wd);
                 assertArrayEquals(m2, m1);
@@ -77,7 +79,7 @@ class OptimKernelsTest {
         for (float v : x) {
             ref += (double) v * v;
         }
-        assertEquals(ref, OptimKernels.sumSquares(x), 1e-12 * ref);
-        assertEquals(14.0, OptimKernels.sumSquares(new float[] {1, 2, 3}));
+        assertEquals(ref, OptimKernel.sumSquares(x), 1e-12 * ref);
+        assertEquals(14.0, OptimKernel.sumSquares(new float[] {1, 2, 3}));
     }
 }

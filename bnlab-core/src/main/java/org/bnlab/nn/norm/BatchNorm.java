@@ -1,5 +1,6 @@
 package org.bnlab.nn.norm;
 
+import org.bnlab.kernel.KernelProvider;
 import java.util.Arrays;
 import java.util.List;
 import org.bnlab.kernel.BatchNormKernel;
@@ -63,7 +64,7 @@ public final class BatchNorm implements Module {
     private final long[] numBatchesTracked = new long[1];
     private final List<Parameter> parameters;
 
-    private final BatchNormKernel kernel = BatchNormKernel.get();
+    private final BatchNormKernel kernel = KernelProvider.get().batchNorm();
 
     // Per-channel workspaces (allocated once).
     private final double[] batchMean;

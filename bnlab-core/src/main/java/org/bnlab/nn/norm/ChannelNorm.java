@@ -1,5 +1,6 @@
 package org.bnlab.nn.norm;
 
+import org.bnlab.kernel.KernelProvider;
 import org.bnlab.kernel.BatchNormKernel;
 import org.bnlab.kernel.Parallel;
 import org.bnlab.tensor.Shapes;
@@ -52,7 +53,7 @@ final class ChannelNorm {
     final double[] sumDyXmu;
     private final float[] meanDy;
     private final float[] kCoef;
-    private final BatchNormKernel kernel = BatchNormKernel.get();
+    private final BatchNormKernel kernel = KernelProvider.get().batchNorm();
 
     // The call being run by the parallel tasks (set before Parallel.forRange, read inside).
     private float[] curX;

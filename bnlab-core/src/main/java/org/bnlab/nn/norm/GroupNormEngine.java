@@ -1,5 +1,6 @@
 package org.bnlab.nn.norm;
 
+import org.bnlab.kernel.KernelProvider;
 import org.bnlab.kernel.GroupNormKernel;
 import org.bnlab.kernel.Parallel;
 
@@ -25,7 +26,7 @@ final class GroupNormEngine {
     /** Positions per unit of the per-element parameter gradients (fixed: thread-count independent). */
     private static final int POSITION_BLOCK = 256;
 
-    private final GroupNormKernel kernel = GroupNormKernel.get();
+    private final GroupNormKernel kernel = KernelProvider.get().groupNorm();
     private final double eps;
 
     // Geometry of the last forward.

@@ -1,5 +1,6 @@
 package org.bnlab.nn.norm;
 
+import org.bnlab.kernel.KernelProvider;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -49,7 +50,7 @@ public final class SyncBatchNorm implements Module {
     private final int rank;
     private final int channels;
     private final String name;
-    private final BatchNormKernel kernel = BatchNormKernel.get();
+    private final BatchNormKernel kernel = KernelProvider.get().batchNorm();
 
     // Per-channel workspaces (allocated once).
     private final double[] localMean;

@@ -1,5 +1,6 @@
 package org.bnlab.nn.norm;
 
+import org.bnlab.kernel.KernelProvider;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -129,7 +130,7 @@ class SyncBatchNormTest {
         return BatchNormTest.randn(new SplittableRandom(seed), len, mean, std);
     }
 
-    static final boolean SCALAR = BatchNormKernel.get() == BatchNormKernel.scalar();
+    static final boolean SCALAR = KernelProvider.get().batchNorm() == KernelProvider.scalar().batchNorm();
 
     static void assertClose(float[] expected, float[] actual, String what) {
         assertEquals(expected.length, actual.length, what + " length");
