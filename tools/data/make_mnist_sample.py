@@ -32,7 +32,7 @@ TARBALL_SHA512 = ("c7e49f4b9b522673848da77a8e4b8bf750aeabd100566cb5218b7abdd584b
                   "a3259b23d28076c42abeb20e5c82212df56fb1053df5abd23023687b87556d3b")
 TEST_PER_CLASS = 200
 ROWS = COLS = 28
-OUT = os.path.join("src", "main", "resources", "org", "bnlab", "data", "mnist-sample")
+OUT = os.path.join("bnlab-core", "src", "main", "resources", "org", "bnlab", "data", "mnist-sample")
 
 
 def interleave(per_class):

@@ -26,7 +26,7 @@ import torch
 import torch.nn as nn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-OUT_DIR = os.path.join(HERE, "..", "..", "src", "test", "resources", "golden", "checkpoint")
+OUT_DIR = os.path.join(HERE, "..", "..", "bnlab-core", "src", "test", "resources", "golden", "checkpoint")
 
 DTYPES = {"F32": np.float32, "I64": np.int64}
 

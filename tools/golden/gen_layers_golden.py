@@ -10,7 +10,7 @@ Usage: /usr/bin/python3 tools/golden/gen_layers_golden.py   (from the repository
 import os
 import torch
 
-OUT = os.path.join(os.path.dirname(__file__), "..", "..", "src", "test", "resources", "golden", "layers")
+OUT = os.path.join(os.path.dirname(__file__), "..", "..", "bnlab-core", "src", "test", "resources", "golden", "layers")
 
 
 def write(name, config, tensors):

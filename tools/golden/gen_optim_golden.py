@@ -15,7 +15,7 @@ import os
 import torch
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
-                   "src", "test", "resources", "golden", "optim")
+                   "bnlab-core", "src", "test", "resources", "golden", "optim")
 STEPS = 6
 
 

@@ -21,7 +21,7 @@ Expected values are PyTorch's module run in float64 on the float32 inputs, round
 import os
 import torch
 
-OUT = os.path.join(os.path.dirname(__file__), "..", "..", "src", "test", "resources", "golden", "syncbn")
+OUT = os.path.join(os.path.dirname(__file__), "..", "..", "bnlab-core", "src", "test", "resources", "golden", "syncbn")
 
 
 def line(name, t):
