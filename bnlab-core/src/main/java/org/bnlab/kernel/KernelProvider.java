@@ -11,9 +11,21 @@ package org.bnlab.kernel;
  * channels to do), then per-channel or scalar coefficients. Results below the float normal range are
  * flushed to zero by one rule, {@link Subnormals}, on both paths.
  */
-public abstract class KernelProvider {
+public final class KernelProvider {
 
-    KernelProvider() {
+    private final boolean vectorized;
+    private final BatchNormKernel batchNorm;
+    private final GroupNormKernel groupNorm;
+    private final ActivationKernel activations;
+    private final OptimKernel optim;
+
+    private KernelProvider(boolean vectorized, BatchNormKernel batchNorm, GroupNormKernel groupNorm,
+                           ActivationKernel activations, OptimKernel optim) {
+        this.vectorized = vectorized;
+        this.batchNorm = batchNorm;
+        this.groupNorm = groupNorm;
+        this.activations = activations;
+        this.optim = optim;
     }
 
     /** The kernels in use: SIMD unless disabled (see {@link Simd}). */
@@ -27,18 +39,29 @@ public abstract class KernelProvider {
     }
 
     /** True for the Vector API kernels. */
-    public abstract boolean vectorized();
+    public boolean vectorized() {
+        return vectorized;
+    }
 
-    public abstract BatchNormKernel batchNorm();
+    public BatchNormKernel batchNorm() {
+        return batchNorm;
+    }
 
-    public abstract GroupNormKernel groupNorm();
+    public GroupNormKernel groupNorm() {
+        return groupNorm;
+    }
 
-    public abstract ActivationKernel activations();
+    public ActivationKernel activations() {
+        return activations;
+    }
 
-    public abstract OptimKernel optim();
+    public OptimKernel optim() {
+        return optim;
+    }
 
     private static final class Holder {
-        static final KernelProvider SCALAR = new Scalar();
+        static final KernelProvider SCALAR = new KernelProvider(false, new BatchNormScalar(), new GroupNormScalar(),
+                new ActivationsScalar(), new OptimKernelsScalar());
         static final KernelProvider SELECTED = Simd.ENABLED ? VectorLoader.load() : SCALAR;
 
         private Holder() {
@@ -51,71 +74,8 @@ public abstract class KernelProvider {
         }
 
         static KernelProvider load() {
-            return new Vectorized();
-        }
-    }
-
-    private static final class Scalar extends KernelProvider {
-        private final BatchNormKernel batchNorm = new BatchNormScalar();
-        private final GroupNormKernel groupNorm = new GroupNormScalar();
-        private final ActivationKernel activations = new ActivationsScalar();
-        private final OptimKernel optim = new OptimKernelsScalar();
-
-        @Override
-        public boolean vectorized() {
-            return false;
-        }
-
-        @Override
-        public BatchNormKernel batchNorm() {
-            return batchNorm;
-        }
-
-        @Override
-        public GroupNormKernel groupNorm() {
-            return groupNorm;
-        }
-
-        @Override
-        public ActivationKernel activations() {
-            return activations;
-        }
-
-        @Override
-        public OptimKernel optim() {
-            return optim;
-        }
-    }
-
-    private static final class Vectorized extends KernelProvider {
-        private final BatchNormKernel batchNorm = new BatchNormVector();
-        private final GroupNormKernel groupNorm = new GroupNormVector();
-        private final ActivationKernel activations = new ActivationsVector();
-        private final OptimKernel optim = new OptimKernelsVector();
-
-        @Override
-        public boolean vectorized() {
-            return true;
-        }
-
-        @Override
-        public BatchNormKernel batchNorm() {
-            return batchNorm;
-        }
-
-        @Override
-        public GroupNormKernel groupNorm() {
-            return groupNorm;
-        }
-
-        @Override
-        public ActivationKernel activations() {
-            return activations;
-        }
-
-        @Override
-        public OptimKernel optim() {
-            return optim;
+            return new KernelProvider(true, new BatchNormVector(), new GroupNormVector(), new ActivationsVector(),
+                    new OptimKernelsVector());
         }
     }
 }

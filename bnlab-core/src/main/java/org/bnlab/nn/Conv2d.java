@@ -26,7 +26,7 @@ import org.bnlab.tensor.Tensor;
  * <p>Initialization: W and b from U(-1/sqrt(fanIn), 1/sqrt(fanIn)), fanIn = C*K*K (PyTorch's
  * default), drawn in that order from {@code new SplittableRandom(seed)}.
  */
-public final class Conv2d implements Module {
+public final class Conv2d extends GuardedModule {
     private final int inCh;
     private final int outCh;
     private final int kernel;
@@ -35,7 +35,6 @@ public final class Conv2d implements Module {
     private final Parameter weight;
     private final Parameter bias;
     private final List<Parameter> parameters;
-    private final CallGuard guard;
     private Tensor x;
     private Tensor y;
     private Tensor dx;
@@ -48,6 +47,7 @@ public final class Conv2d implements Module {
 
     /** A Conv2d initialized from {@code rng} (weight first, then bias). */
     public Conv2d(int inCh, int outCh, int kernel, int stride, int padding, boolean bias, SplittableRandom rng) {
+        super("Conv2d(" + inCh + ", " + outCh + ", kernel_size=" + kernel + ")");
         if (inCh < 1 || outCh < 1 || kernel < 1 || stride < 1 || padding < 0) {
             throw new IllegalArgumentException("Conv2d: need inCh, outCh, kernel, stride >= 1 and padding >= 0, got inCh="
                     + inCh + " outCh=" + outCh + " kernel=" + kernel + " stride=" + stride + " padding=" + padding);
@@ -57,7 +57,6 @@ public final class Conv2d implements Module {
         this.kernel = kernel;
         this.stride = stride;
         this.padding = padding;
-        this.guard = new CallGuard("Conv2d(" + inCh + ", " + outCh + ", kernel_size=" + kernel + ")");
         int n = Shapes.parameterLength("Conv2d(" + inCh + ", " + outCh + ", kernel_size=" + kernel + ")", 2,
                 outCh, inCh, kernel, kernel);
         int fanIn = n / outCh;
@@ -105,28 +104,8 @@ public final class Conv2d implements Module {
         return (in + 2 * padding - kernel) / stride + 1;
     }
 
-    /** One call at a time ({@link CallGuard}): the layer keeps the call's buffers in fields. */
     @Override
-    public Tensor forwardBuffered(Tensor x, boolean training) {
-        guard.enter();
-        try {
-            return forwardUnguarded(x, training);
-        } finally {
-            guard.exit();
-        }
-    }
-
-    @Override
-    public Tensor backwardBuffered(Tensor dy, boolean inputGrad) {
-        guard.enter();
-        try {
-            return backwardUnguarded(dy, inputGrad);
-        } finally {
-            guard.exit();
-        }
-    }
-
-    private Tensor forwardUnguarded(Tensor x, boolean training) {
+    Tensor forwardImpl(Tensor x, boolean training) {
         if (x.dim() != 4 || x.size(1) != inCh) {
             throw new IllegalArgumentException(this + ": expected input [N, " + inCh + ", H, W], got " + java.util.Arrays.toString(x.shape()));
         }
@@ -170,11 +149,7 @@ public final class Conv2d implements Module {
     }
 
     @Override
-    public Tensor backwardBuffered(Tensor dy) {
-        return backwardBuffered(dy, true);
-    }
-
-    private Tensor backwardUnguarded(Tensor dy, boolean inputGrad) {
+    Tensor backwardImpl(Tensor dy, boolean inputGrad) {
         if (x == null) {
             throw new IllegalArgumentException(this + ": backward called before forward");
         }

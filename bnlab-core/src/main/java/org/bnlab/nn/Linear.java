@@ -16,13 +16,12 @@ import org.bnlab.tensor.Tensor;
  * <p>Initialization: W and b from U(-1/sqrt(in), 1/sqrt(in)) (PyTorch's default), drawn in that
  * order from {@code new SplittableRandom(seed)}.
  */
-public final class Linear implements Module {
+public final class Linear extends GuardedModule {
     private final int in;
     private final int out;
     private final Parameter weight;
     private final Parameter bias;
     private final List<Parameter> parameters;
-    private final CallGuard guard;
     private Tensor x;
     private Tensor y;
     private Tensor dx;
@@ -34,12 +33,12 @@ public final class Linear implements Module {
 
     /** A Linear layer initialized from {@code rng} (weight first, then bias). */
     public Linear(int in, int out, boolean bias, SplittableRandom rng) {
+        super("Linear(" + in + ", " + out + ")");
         if (in < 1 || out < 1) {
             throw new IllegalArgumentException("Linear: in and out must be >= 1, got in=" + in + " out=" + out);
         }
         this.in = in;
         this.out = out;
-        this.guard = new CallGuard("Linear(" + in + ", " + out + ")");
         // checked before allocating: --hidden 3000000 would wrap out * in negative, 5478275 to 304
         int n = Shapes.parameterLength("Linear(" + in + ", " + out + ")", 2, out, in);
         this.weight = new Parameter("weight", new float[n], new float[n], out, in);
@@ -70,28 +69,8 @@ public final class Linear implements Module {
         return parameters;
     }
 
-    /** One call at a time ({@link CallGuard}): the layer keeps the call's buffers in fields. */
     @Override
-    public Tensor forwardBuffered(Tensor x, boolean training) {
-        guard.enter();
-        try {
-            return forwardUnguarded(x, training);
-        } finally {
-            guard.exit();
-        }
-    }
-
-    @Override
-    public Tensor backwardBuffered(Tensor dy, boolean inputGrad) {
-        guard.enter();
-        try {
-            return backwardUnguarded(dy, inputGrad);
-        } finally {
-            guard.exit();
-        }
-    }
-
-    private Tensor forwardUnguarded(Tensor x, boolean training) {
+    Tensor forwardImpl(Tensor x, boolean training) {
         if (x.dim() != 2 || x.size(1) != in) {
             throw new IllegalArgumentException(this + ": expected input [N, " + in + "], got " + java.util.Arrays.toString(x.shape()));
         }
@@ -116,11 +95,7 @@ public final class Linear implements Module {
     }
 
     @Override
-    public Tensor backwardBuffered(Tensor dy) {
-        return backwardBuffered(dy, true);
-    }
-
-    private Tensor backwardUnguarded(Tensor dy, boolean inputGrad) {
+    Tensor backwardImpl(Tensor dy, boolean inputGrad) {
         if (x == null) {
             throw new IllegalArgumentException(this + ": backward called before forward");
         }

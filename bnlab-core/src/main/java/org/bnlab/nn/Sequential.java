@@ -11,14 +11,14 @@ import org.bnlab.tensor.Tensor;
  * PyTorch; a child with buffers contributes them through its own {@link Module#stateDict} override.
  * Parameters returned here share the children's live arrays (only the name carries the prefix).
  */
-public final class Sequential implements Module {
+public final class Sequential extends GuardedModule {
 
     private final List<Module> modules;
     /** Index of the first child with parameters (size() if none): where a backward without input grad stops. */
     private final int firstWithParameters;
-    private final CallGuard guard = new CallGuard("Sequential");
 
     public Sequential(Module... modules) {
+        super("Sequential");
         if (modules.length == 0) {
             throw new IllegalArgumentException("Sequential needs at least one module");
         }
@@ -48,38 +48,13 @@ public final class Sequential implements Module {
         return modules.size();
     }
 
-    /** One call at a time ({@link CallGuard}): the layer keeps the call's buffers in fields. */
     @Override
-    public Tensor forwardBuffered(Tensor x, boolean training) {
-        guard.enter();
-        try {
-            return forwardUnguarded(x, training);
-        } finally {
-            guard.exit();
-        }
-    }
-
-    @Override
-    public Tensor backwardBuffered(Tensor gradOutput, boolean inputGrad) {
-        guard.enter();
-        try {
-            return backwardUnguarded(gradOutput, inputGrad);
-        } finally {
-            guard.exit();
-        }
-    }
-
-    private Tensor forwardUnguarded(Tensor x, boolean training) {
+    Tensor forwardImpl(Tensor x, boolean training) {
         Tensor h = x;
         for (int i = 0; i < modules.size(); i++) { // indexed: no iterator per call
             h = modules.get(i).forwardBuffered(h, training);
         }
         return h;
-    }
-
-    @Override
-    public Tensor backwardBuffered(Tensor gradOutput) {
-        return backwardBuffered(gradOutput, true);
     }
 
     /**
@@ -88,7 +63,8 @@ public final class Sequential implements Module {
      * gradient: for the paper's MLP this drops dX = dY·W of the 784-wide first layer, a third of the
      * backward multiply-adds.
      */
-    private Tensor backwardUnguarded(Tensor gradOutput, boolean inputGrad) {
+    @Override
+    Tensor backwardImpl(Tensor gradOutput, boolean inputGrad) {
         int first = inputGrad ? 0 : firstWithParameters;
         Tensor g = gradOutput;
         for (int i = modules.size() - 1; i >= first; i--) {
