@@ -76,7 +76,7 @@ for (load, tag, threads), g in sorted(groups.items()):
         ms = [m for m, _ in runs]
         med = statistics.median(ms)
         alloc = [b for _, b in runs if b]
-        print("| %s | %s | %s | %s | %.3f | %.3f | %.3f | %.1f | %d of %d | %s |" % (
+        print("| %s | %s | %s | %s | %.4g | %.4g | %.4g | %.2f | %d of %d | %s |" % (
             load, tag[3:], threads[1:], case, min(ms), med, max(ms), max(ms) / med if med else float("nan"),
             len(alloc), len(runs), max(alloc) if alloc else 0))
 PY
