@@ -73,6 +73,25 @@ def step_case(model, x, y, lr, momentum):
     return step
 
 
+def sgemm_check():
+    """torch's float32 matrix product against float64, for the GEMM shapes of the cases: the error of
+    each element must stay under the worst-case rounding bound K * 2^-24 * (|A| |B|)(i, j). Run because
+    compare.sh lets OpenBLAS pick its kernels for this CPU (OPENBLAS_CORETYPE unset): a kernel the
+    library mis-detects would give wrong products, not just slow ones."""
+    g = torch.Generator().manual_seed(3)
+    worst = 0.0
+    for m, k, n in ((60, 784, 100), (256, 100, 100), (128, 3136, 128), (384, 384, 384)):
+        a = torch.randn(m, k, generator=g)
+        b = torch.randn(k, n, generator=g)
+        err = ((a @ b).double() - a.double() @ b.double()).abs()
+        scale = a.double().abs() @ b.double().abs() * (k * 2.0 ** -24)
+        ratio = (err / scale).max().item()
+        worst = max(worst, ratio)
+        if not ratio <= 1.0:
+            raise SystemExit("torch sgemm check FAILED for %dx%dx%d: error %.3g of the rounding bound" % (m, k, n, ratio))
+    return worst
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=1)
@@ -81,7 +100,7 @@ def main():
     ap.add_argument("--seconds", type=float, default=1.0)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    out = {}
+    out = {"sgemm_check": "ok: max error %.3g of the float32 rounding bound" % sgemm_check()}
     for shape in ([256, 64, 32, 32], [32, 256, 14, 14], [1024, 1024], [60, 100]):
         bn_cases(shape, out, args.warmup, args.seconds)
     torch.manual_seed(1)

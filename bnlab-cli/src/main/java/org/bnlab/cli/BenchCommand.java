@@ -46,6 +46,13 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "2.0", description = "warm-up seconds per case (default: ${DEFAULT-VALUE})")
     double warmup;
 
+    // With the other cores busy the JIT compiles slowly: on a 2-core machine under load, the MLP's
+    // kernels were still interpreted (and allocating megabytes per step) after 2 s. Warm-up goes on
+    // while the operation still allocates, since compiled kernels allocate nothing.
+    @Option(names = "--max-warmup", defaultValue = "30.0",
+            description = "warm-up continues past --warmup while the operation still allocates, up to this many seconds (default: ${DEFAULT-VALUE})")
+    double maxWarmup;
+
     static final int[][] BN_SHAPES = {{256, 64, 32, 32}, {32, 256, 14, 14}, {1024, 1024}, {60, 100}};
 
     @Override
@@ -107,11 +114,30 @@ public final class BenchCommand implements Callable<Integer> {
         if (filter != null && !name.contains(filter)) {
             return;
         }
-        long warmEnd = System.nanoTime() + (long) (1e9 * warmup);
+        long start = System.nanoTime();
+        long warmEnd = start + (long) (1e9 * warmup);
+        long warmCap = start + (long) (1e9 * Math.max(warmup, maxWarmup));
         int warm = 0;
-        while (System.nanoTime() < warmEnd || warm < 10) {
+        // rounds of >= 0.25 s and >= 10 operations; "allocating" is the last finished round's verdict
+        boolean allocating = true;
+        long roundEnd = start + 250_000_000L;
+        long roundBytes = ThreadAllocation.bytes();
+        int roundOps = 0;
+        while (true) {
             op.run();
             warm++;
+            roundOps++;
+            long now = System.nanoTime();
+            if (roundOps >= 10 && now >= roundEnd) {
+                long allocatedNow = ThreadAllocation.bytes();
+                allocating = roundBytes >= 0 && allocatedNow - roundBytes > 0;
+                roundBytes = allocatedNow;
+                roundOps = 0;
+                roundEnd = now + 250_000_000L;
+            }
+            if (now >= warmEnd && warm >= 10 && (!allocating || now >= warmCap)) {
+                break;
+            }
         }
         // the list is sized before the clock starts, so the timed loop's own bookkeeping allocates nothing
         // and the thread's allocation counter shows the operation alone

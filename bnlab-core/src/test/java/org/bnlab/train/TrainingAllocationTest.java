@@ -20,9 +20,9 @@ import org.junit.jupiter.api.Test;
  * <p>Runs in the scalar-kernel execution of surefire ({@code -Dbnlab.simd=false}, see pom.xml) and is
  * skipped with the SIMD kernels. Why: with the Vector API, zero allocation also needs C2 to
  * intrinsify every vector call site, and on JDK 17 whether it does depends on the compile order of the
- * JVM (a tanh MLP boxed every stored vector in about a third of the JVMs, 35 KB per step). That is a
- * property of the JIT, measured by JMH's gc profiler on the SIMD path (docs/PERFORMANCE.md); this test
- * pins down the part that is our code, deterministically.
+ * JVM (a tanh MLP boxed every stored vector in most JVMs, 34,560 B per step, until kernel.Lanes
+ * removed the cause: docs/PERFORMANCE.md, "Cliffs"). The SIMD path is checked across fresh JVMs by
+ * {@link FreshJvmAllocationTest}; this test pins down the part that is our code, deterministically.
  */
 class TrainingAllocationTest {
 

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Performance cliffs across fresh JVMs: `bnlab bench --json` in N new JVMs per JDK (17 and 25), per
+# thread count (1 and 2), on a quiet machine and with a busy loop on one core; per case min / median
+# / max of the median times, max/median (a cliff shows as a large ratio), and the bytes the calling
+# thread allocated per operation (bench's bytes_per_op: 0 in steady state; boxed vectors show here).
+# Raw JSON goes to bench/results/cliffs-<date>/.
+# Usage: bench/cliffs.sh [--short] [--jvms N] [-- bench arguments, e.g. --filter step --seconds 0.5]
+#   --short: N = 3 (default N = 20). JDKs: $JDK17 (default java on PATH) and $JDK25.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+jvms=20
+bench_args=()
+while (( $# )); do
+  case "$1" in
+    --short) jvms=3; shift ;;
+    --jvms) jvms="$2"; shift 2 ;;
+    --) shift; bench_args=("$@"); break ;;
+    *) echo "usage: bench/cliffs.sh [--short] [--jvms N] [-- bench arguments]" >&2; exit 2 ;;
+  esac
+done
+jdk17="${JDK17:-$(command -v java)}"
+jdk25="${JDK25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}"
+out="bench/results/cliffs-$(date -u +%Y-%m-%dT%H%M)"; mkdir -p "$out"
+mvn -q -B -Dmaven.test.skip=true package
+
+busy_pid=""
+stop_busy() { if [[ -n "$busy_pid" ]]; then kill "$busy_pid" 2>/dev/null || true; wait "$busy_pid" 2>/dev/null || true; busy_pid=""; fi; }
+trap stop_busy EXIT
+start_busy() {
+  # one core kept busy by another process, as when other jobs share the machine
+  local core=$(( $(nproc) - 1 ))
+  if command -v taskset >/dev/null; then
+    taskset -c "$core" bash -c 'while :; do :; done' & busy_pid=$!
+  else
+    bash -c 'while :; do :; done' & busy_pid=$!
+  fi
+}
+
+for load in quiet busy; do
+  [[ $load == busy ]] && start_busy
+  for tag in jdk17 jdk25; do
+    jvm=$([[ $tag == jdk17 ]] && echo "$jdk17" || echo "$jdk25")
+    [[ -x "$jvm" ]] || { echo "cliffs: no $tag at $jvm, skipped" >&2; continue; }
+    for threads in 1 2; do
+      for ((i = 1; i <= jvms; i++)); do
+        echo "cliffs: $load $tag threads=$threads JVM $i/$jvms" >&2
+        BNLAB_JAVA="$jvm" ./bnlab bench --json --threads "$threads" "${bench_args[@]}" 2>/dev/null \
+          > "$out/$load-$tag-t$threads-$i.json" || echo "cliffs: run failed ($out/$load-$tag-t$threads-$i.json)" >&2
+      done
+    done
+  done
+  stop_busy
+done
+
+python3 - "$out" <<'PY'
+import glob, json, os, statistics, sys
+d = sys.argv[1]
+groups = {}
+for f in sorted(glob.glob(os.path.join(d, "*.json"))):
+    load, tag, threads, _ = os.path.basename(f)[:-5].split("-")
+    try:
+        r = json.load(open(f))
+    except ValueError:
+        continue
+    g = groups.setdefault((load, tag, threads), {})
+    for case, ms in r.items():
+        if "[" in case:
+            g.setdefault(case, []).append((ms, r.get("bytes_per_op", {}).get(case)))
+print("JVMs per row: up to %s; times are each JVM's median ms; bytes = the calling thread's allocation per op" % max(
+    (len(v) for g in groups.values() for v in g.values()), default=0))
+print()
+print("| load | JDK | threads | case | min ms | median ms | max ms | max/median | JVMs allocating | max bytes/op |")
+print("|---|---|---|---|---|---|---|---|---|---|")
+for (load, tag, threads), g in sorted(groups.items()):
+    for case, runs in g.items():
+        ms = [m for m, _ in runs]
+        med = statistics.median(ms)
+        alloc = [b for _, b in runs if b]
+        print("| %s | %s | %s | %s | %.4g | %.4g | %.4g | %.2f | %d of %d | %s |" % (
+            load, tag[3:], threads[1:], case, min(ms), med, max(ms), max(ms) / med if med else float("nan"),
+            len(alloc), len(runs), max(alloc) if alloc else 0))
+PY

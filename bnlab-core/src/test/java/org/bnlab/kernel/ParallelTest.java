@@ -1,0 +1,119 @@
+package org.bnlab.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.junit.jupiter.api.Test;
+
+/** Parallel.forRange: every index exactly once, chunks on grain boundaries, failures rethrown. */
+class ParallelTest {
+
+    @Test
+    void everyIndexRunsExactlyOnceForAnyThreadCountAndSize() throws Exception {
+        int before = Parallel.threads();
+        try {
+            SplittableRandom r = new SplittableRandom(7);
+            for (int t = 1; t <= 4; t++) {
+                Parallel.setThreads(t);
+                for (int job = 0; job < 2000; job++) {
+                    int n = 1 + r.nextInt(5000);
+                    int grain = 1 + r.nextInt(300);
+                    AtomicIntegerArray hits = new AtomicIntegerArray(n);
+                    Parallel.forRange(n, grain, (from, to) -> {
+                        assertTrue(from % grain == 0 && from < to && to <= n, "chunk [" + from + ", " + to + ")");
+                        for (int i = from; i < to; i++) {
+                            hits.incrementAndGet(i);
+                        }
+                    });
+                    for (int i = 0; i < n; i++) {
+                        assertEquals(1, hits.get(i), "index " + i + " of n=" + n + " grain=" + grain + " threads=" + t);
+                    }
+                }
+            }
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+
+    @Test
+    void concurrentCallersAndNestedCallsComplete() throws Exception {
+        int before = Parallel.threads();
+        Parallel.setThreads(3);
+        try {
+            long[] sums = new long[2];
+            Thread[] callers = new Thread[2];
+            for (int c = 0; c < 2; c++) {
+                int id = c;
+                callers[c] = new Thread(() -> {
+                    for (int job = 0; job < 500; job++) {
+                        long[] part = new long[1000];
+                        Parallel.forRange(1000, 10, (from, to) -> Parallel.forRange(to - from, 1, (a, b) -> {
+                            for (int i = a; i < b; i++) {
+                                part[from + i] += from + i;
+                            }
+                        }));
+                        long s = 0;
+                        for (long v : part) {
+                            s += v;
+                        }
+                        sums[id] += s;
+                    }
+                });
+                callers[c].start();
+            }
+            for (Thread t : callers) {
+                t.join(60_000);
+            }
+            assertArrayEquals(new long[] {500L * 999 * 1000 / 2, 500L * 999 * 1000 / 2}, sums);
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+
+    @Test
+    void chunkBoundariesAreWholeGrainsAndCoverTheRange() {
+        for (int n : new int[] {1, 15, 16, 17, 1000, 30_000, 65_537}) {
+            for (int grain : new int[] {1, 16, 1 << 14}) {
+                for (int parts = 1; parts <= 4; parts++) {
+                    int chunks = Parallel.chunks(n, grain, parts);
+                    assertEquals(0, Parallel.chunkStart(n, grain, chunks, 0));
+                    assertEquals(n, Parallel.chunkStart(n, grain, chunks, chunks));
+                    for (int p = 1; p < chunks; p++) {
+                        int s = Parallel.chunkStart(n, grain, chunks, p);
+                        assertEquals(0, s % grain, "n=" + n + " grain=" + grain + " chunk " + p);
+                        assertTrue(s >= Parallel.chunkStart(n, grain, chunks, p - 1));
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void aFailureInAnyChunkIsRethrownAndThePoolStaysUsable() {
+        int before = Parallel.threads();
+        Parallel.setThreads(2);
+        try {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> Parallel.forRange(100, 1, (from, to) -> {
+                if (from <= 90 && 90 < to) {
+                    throw new IllegalStateException("chunk with 90");
+                }
+            }));
+            assertEquals("chunk with 90", e.getMessage());
+            int[] ran = new int[100];
+            Parallel.forRange(100, 1, (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    ran[i]++;
+                }
+            });
+            for (int v : ran) {
+                assertEquals(1, v);
+            }
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+}
