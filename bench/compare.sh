@@ -48,6 +48,9 @@ if [[ -x bench/peers/run.sh ]]; then
   echo "compare: DL4J and ONNX Runtime" >&2
   "${peer_env[@]}" bench/peers/run.sh --threads "$threads" > "$out/peers.txt" || echo "compare: peers failed (see $out/peers.txt)" >&2
 fi
+echo "compare: inference (bnlab InferenceModel vs ONNX Runtime)" >&2
+bench/infer.sh --threads "$threads" --seconds "$seconds" > "$out/infer.txt" || echo "compare: inference bench failed (see $out/infer.txt)" >&2
 /usr/bin/python3 bench/summarize.py "$out"
+cat "$out/infer.txt"
 echo
 echo "Peers (PyTorch, DL4J, ONNX Runtime) ran with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset; torch's sgemm matched float64 within the rounding bound."

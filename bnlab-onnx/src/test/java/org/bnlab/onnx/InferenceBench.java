@@ -36,7 +36,8 @@ public final class InferenceBench {
         int a = json ? 1 : 0;
         double seconds = args.length > a ? Double.parseDouble(args[a]) : 1.0;
         double warmup = args.length > a + 1 ? Double.parseDouble(args[a + 1]) : 2.0;
-        Parallel.setThreads(1);
+        int threads = Integer.getInteger("bnlab.bench.threads", 1);
+        Parallel.setThreads(threads);
         Map<String, Object> out = new LinkedHashMap<>();
         for (String name : new String[] {"mlp", "cnn"}) {
             boolean image = name.equals("cnn");
@@ -44,7 +45,7 @@ public final class InferenceBench {
             int[] sample = image ? new int[] {1, 28, 28} : new int[] {784};
             InferenceModel im = InferenceModel.of(model, sample);
             float[] test = TrainedModels.data().test().images();
-            try (Ort ort = new Ort(OnnxExporter.export(model, sample, OnnxFormat.DEFAULT_OPSET, true, Map.of()))) {
+            try (Ort ort = new Ort(OnnxExporter.export(model, sample, OnnxFormat.DEFAULT_OPSET, true, Map.of()), threads)) {
                 for (int batch : new int[] {1, 60, 256}) {
                     String c = name + ".infer[batch=" + batch + "]";
                     float[] x = java.util.Arrays.copyOf(test, batch * 784);
@@ -73,11 +74,11 @@ public final class InferenceBench {
             }
         }
         out.put("jdk", Runtime.version().toString());
-        out.put("threads", 1);
+        out.put("threads", threads);
         out.put("kernels", Simd.describe());
         out.put("cpu", org.bnlab.train.Provenance.cpuModel());
         System.out.println(json ? Json.MAPPER.writeValueAsString(out)
-                : "JDK " + Runtime.version() + ", " + Simd.describe() + " kernels, 1 thread, " + out.get("cpu"));
+                : "JDK " + Runtime.version() + ", " + Simd.describe() + " kernels, " + threads + " thread(s), " + out.get("cpu"));
     }
 
     /** Median microseconds of {@code op} after {@code warmup} seconds, over at least {@code seconds} seconds. */

@@ -9,14 +9,18 @@ import java.util.Map;
 import org.bnlab.onnx.proto.OnnxProto.ModelProto;
 import org.bnlab.tensor.Tensor;
 
-/** An ONNX Runtime session (CPU, one intra-op and one inter-op thread) over an exported model. */
+/** An ONNX Runtime session (CPU, {@code intraOpThreads} intra-op threads and one inter-op thread) over an exported model. */
 final class Ort implements AutoCloseable {
     final OrtEnvironment env = OrtEnvironment.getEnvironment();
     final OrtSession session;
 
     Ort(ModelProto model) throws OrtException {
+        this(model, 1);
+    }
+
+    Ort(ModelProto model, int intraOpThreads) throws OrtException {
         try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
-            opts.setIntraOpNumThreads(1);
+            opts.setIntraOpNumThreads(intraOpThreads);
             opts.setInterOpNumThreads(1);
             session = env.createSession(model.toByteArray(), opts);
         }
