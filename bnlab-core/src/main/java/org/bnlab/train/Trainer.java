@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 import org.bnlab.data.BatchIterator;
+import org.bnlab.data.SampleOrder;
 import org.bnlab.data.Split;
 import org.bnlab.nn.CrossEntropyLoss;
 import org.bnlab.nn.Module;
@@ -72,8 +73,12 @@ public final class Trainer {
         this.divergence = b.divergence;
         BatchIterator.Layout layout = ModelInput.layout(model);
         // the shuffling stream is derived from the seed but distinct from any initialization stream
-        this.batches = BatchIterator.builder(train, b.batchSize)
-                .shuffle(b.seed * 0x9E3779B97F4A7C15L + 1).dropLast(true).layout(layout).build();
+        BatchIterator.Builder batchBuilder = BatchIterator.builder(train, b.batchSize)
+                .shuffle(b.seed * 0x9E3779B97F4A7C15L + 1).dropLast(true).layout(layout);
+        if (b.sampleOrder != null) {
+            batchBuilder.order(b.sampleOrder);
+        }
+        this.batches = batchBuilder.build();
         this.evaluator = new Evaluator(model);
         listeners.addAll(b.listeners);
     }
@@ -362,6 +367,7 @@ public final class Trainer {
         private Split evalSplit;
         private int evalEvery = Integer.MAX_VALUE;
         private DivergenceCheck divergence;
+        private SampleOrder sampleOrder;
         private final List<TrainingListener> listeners = new ArrayList<>();
 
         private Builder(Module model, Split train) {
@@ -399,6 +405,19 @@ public final class Trainer {
         /** Seed of the shuffling (default 0). The model's initialization has its own seed. */
         public Builder seed(long seed) {
             this.seed = seed;
+            return this;
+        }
+
+        /**
+         * The order of the training samples in each epoch (default: shuffled i.i.d. from the seed), e.g.
+         * {@link org.bnlab.data.ClassPairOrder}. It is not saved in {@link Trainer#stateDict()}: a resumed run
+         * must be given the same order again.
+         */
+        public Builder sampleOrder(SampleOrder order) {
+            if (order == null) {
+                throw new IllegalArgumentException("Trainer: sample order must not be null");
+            }
+            this.sampleOrder = order;
             return this;
         }
 
