@@ -81,7 +81,7 @@ public final class Regularization implements Experiment {
             curves.add(i % 2 == 1 ? c.dashed() : c);
             table = table.row(VARIANTS.get(i), Sweeps.meanStd(trainAcc[i]), Sweeps.meanStd(testAcc[i]),
                     String.format(Locale.ROOT, "%.2f \u00b1 %.2f", 100 * Stats.mean(accGap[i]), 100 * Stats.std(accGap[i])),
-                    loss(trainLoss[i]), loss(testLoss[i]), loss(lossGap[i]));
+                    Sweeps.loss(trainLoss[i]), Sweeps.loss(testLoss[i]), Sweeps.loss(lossGap[i]));
         }
         String spread = "Mean of " + n + " seed(s); error bars: \u00b11 std.";
         ExperimentResult.Builder result = ExperimentResult.builder(name(), "Regularization: BN, dropout, both")
@@ -94,17 +94,17 @@ public final class Regularization implements Experiment {
                         ctx.data().name(), ctx.data().train().size(), ctx.data().test().size(), Sweeps.num(DROPOUT)))
                 .chart(Chart.bar("accuracy-train-test", "Train and test accuracy at the end", VARIANTS)
                         .axes("variant", "accuracy")
-                        .add(Series.bars("train", means(trainAcc)).withStd(stds(trainAcc)))
-                        .add(Series.bars("test", means(testAcc)).withStd(stds(testAcc)))
+                        .add(Series.bars("train", Sweeps.means(trainAcc)).withStd(Sweeps.stds(trainAcc)))
+                        .add(Series.bars("test", Sweeps.means(testAcc)).withStd(Sweeps.stds(testAcc)))
                         .caption(spread).build())
                 .chart(Chart.bar("gap", "Generalization gap (train minus test accuracy)", VARIANTS)
                         .axes("variant", "train accuracy - test accuracy")
-                        .add(Series.bars("accuracy gap", means(accGap)).withStd(stds(accGap)))
+                        .add(Series.bars("accuracy gap", Sweeps.means(accGap)).withStd(Sweeps.stds(accGap)))
                         .caption(spread).build())
                 .chart(Chart.bar("loss-train-test", "Train and test loss at the end", VARIANTS)
                         .axes("variant", "cross-entropy loss")
-                        .add(Series.bars("train", means(trainLoss)).withStd(stds(trainLoss)))
-                        .add(Series.bars("test", means(testLoss)).withStd(stds(testLoss)))
+                        .add(Series.bars("train", Sweeps.means(trainLoss)).withStd(Sweeps.stds(trainLoss)))
+                        .add(Series.bars("test", Sweeps.means(testLoss)).withStd(Sweeps.stds(testLoss)))
                         .caption(spread).build())
                 .chart(curves.caption("Mean of " + n + " seed(s); band: \u00b11 std.").build())
                 .table(table);
@@ -139,29 +139,9 @@ public final class Regularization implements Experiment {
                         + "BN (> +0.5) at least as much as the plain network; else MIXED (e.g. dropout helps neither at this length)"));
         result.metric("lr", Figure1.LR).metric("init_sigma", Figure1.SIGMA).metric("steps", steps).metric("dropout", DROPOUT)
                 .metric("variants", VARIANTS)
-                .metric("train_accuracy", means(trainAcc)).metric("test_accuracy", means(testAcc))
-                .metric("train_loss", means(trainLoss)).metric("test_loss", means(testLoss))
-                .metric("accuracy_gap", means(accGap)).metric("dropout_gain_plain", gainPlain).metric("dropout_gain_bn", gainBn);
+                .metric("train_accuracy", Sweeps.means(trainAcc)).metric("test_accuracy", Sweeps.means(testAcc))
+                .metric("train_loss", Sweeps.means(trainLoss)).metric("test_loss", Sweeps.means(testLoss))
+                .metric("accuracy_gap", Sweeps.means(accGap)).metric("dropout_gain_plain", gainPlain).metric("dropout_gain_bn", gainBn);
         return result.build();
-    }
-
-    private static double[] means(double[][] v) {
-        double[] m = new double[v.length];
-        for (int i = 0; i < v.length; i++) {
-            m[i] = Stats.mean(v[i]);
-        }
-        return m;
-    }
-
-    private static double[] stds(double[][] v) {
-        double[] m = new double[v.length];
-        for (int i = 0; i < v.length; i++) {
-            m[i] = Stats.std(v[i]);
-        }
-        return m;
-    }
-
-    private static String loss(double[] v) {
-        return String.format(Locale.ROOT, "%.4f \u00b1 %.4f", Stats.mean(v), Stats.std(v));
     }
 }

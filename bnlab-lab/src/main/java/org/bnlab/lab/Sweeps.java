@@ -57,6 +57,29 @@ final class Sweeps {
         return Double.isNaN(m) ? "diverged" : String.format(java.util.Locale.ROOT, "%.2f%% \u00b1 %.2f", 100 * m, 100 * Stats.std(v));
     }
 
+    /** Per row, the mean over seeds. */
+    static double[] means(double[][] v) {
+        double[] m = new double[v.length];
+        for (int i = 0; i < v.length; i++) {
+            m[i] = Stats.mean(v[i]);
+        }
+        return m;
+    }
+
+    /** Per row, the std over seeds. */
+    static double[] stds(double[][] v) {
+        double[] m = new double[v.length];
+        for (int i = 0; i < v.length; i++) {
+            m[i] = Stats.std(v[i]);
+        }
+        return m;
+    }
+
+    /** A loss (or loss difference) over seeds: "0.3121 ± 0.0040". */
+    static String loss(double[] v) {
+        return String.format(java.util.Locale.ROOT, "%.4f \u00b1 %.4f", Stats.mean(v), Stats.std(v));
+    }
+
     /** x as "0.03", "1", "30" without trailing zeros. */
     static String num(double x) {
         return java.math.BigDecimal.valueOf(x).stripTrailingZeros().toPlainString();

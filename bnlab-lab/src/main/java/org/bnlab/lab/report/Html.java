@@ -34,6 +34,7 @@ final class Html {
             ".v-SUPPORTED{color:#116329;background:#dafbe1;border-color:#8dd9a0}",
             ".v-NOT_SUPPORTED{color:#a40e26;background:#ffebe9;border-color:#f5a3a8}",
             ".v-MIXED{color:#7a4e00;background:#fff8c5;border-color:#e3c86a}",
+            ".v-NOT_SETTLED{color:#57606a;background:#f6f8fa;border-color:#c8d1da;border-style:dashed}",
             ".counts{margin:.4em 0}",
             ".counts .badge{margin-right:.5em}",
             "figure{margin:1.2em 0 1.8em;padding:0}",
