@@ -51,6 +51,22 @@ final class Sweeps {
         return agreeing == seeds ? Verdict.SUPPORTED : agreeing == 0 ? Verdict.NOT_SUPPORTED : Verdict.MIXED;
     }
 
+    /**
+     * The verdict of a "trains faster" claim whose rule gave {@code byRule}. A network that ends below
+     * the baseline has not trained faster, whatever it reached on the way: then the verdict is
+     * NOT_SETTLED after {@code --quick} (the curves were cut before either converged), else never
+     * SUPPORTED (MIXED: faster early, lower at the end).
+     */
+    static Verdict faster(Verdict byRule, boolean endsBelowBaseline, LabContext ctx) {
+        if (!endsBelowBaseline) {
+            return byRule;
+        }
+        return ctx.quick() ? Verdict.NOT_SETTLED : byRule == Verdict.SUPPORTED ? Verdict.MIXED : byRule;
+    }
+
+    /** The rule {@link #faster} adds, for the claim's reason. */
+    static final String FASTER_RULE = "; never SUPPORTED when the faster network ends below the baseline (NOT_SETTLED after --quick)";
+
     /** "97.12% ± 0.30" over seeds, or "diverged" if any seed did. */
     static String meanStd(double[] v) {
         double m = Stats.mean(v);
