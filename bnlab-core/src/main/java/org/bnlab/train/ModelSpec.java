@@ -1,6 +1,7 @@
 package org.bnlab.train;
 
 import java.util.List;
+import org.bnlab.nn.norm.RenormSchedule;
 
 /**
  * What network to build: enough to rebuild it from a checkpoint's metadata ({@code bnlab.model}).
@@ -88,6 +89,11 @@ public record ModelSpec(String kind, int channels, int height, int width, int cl
     /** The paper's MNIST network with normalization {@code norm} (see the record's parameters). */
     public static ModelSpec paperMlp(String norm, double sigma) {
         return new ModelSpec("mlp", 1, 28, 28, 10, List.of(100, 100, 100), "sigmoid", norm, "normal", sigma, 0);
+    }
+
+    /** The clipping schedule of Batch Renorm in the presets (norm "renorm"); see {@link NormChoice#RENORM_SCHEDULE}. */
+    public static RenormSchedule renormSchedule() {
+        return NormChoice.RENORM_SCHEDULE;
     }
 
     /** True unless {@code norm} is "none". */

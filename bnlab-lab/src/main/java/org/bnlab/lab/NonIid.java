@@ -144,10 +144,11 @@ public final class NonIid implements Experiment {
                 String.format(Locale.ROOT, "with two-class batches: test accuracy %s with Batch Renorm vs %s with BN; gap %.3f vs %.3f",
                         Figure1.pct(Stats.mean(accPairs[rn])), Figure1.pct(Stats.mean(accPairs[bn])), Stats.mean(gapPairs[rn]),
                         Stats.mean(gapPairs[bn])),
-                learned ? fixVerdict : Verdict.NOT_SETTLED,
+                learned && !NormRuns.renormIsStillBn(steps) ? fixVerdict : Verdict.NOT_SETTLED,
                 String.format(Locale.ROOT, "rule: SUPPORTED if on every seed Batch Renorm with two-class batches is more than %.0f points "
-                        + "above BN and has the smaller gap; NOT_SUPPORTED if neither holds on any seed; else MIXED; more accurate on %d "
-                        + "of %d seeds, smaller gap on %d", 100 * MARGIN, better, n, closer)));
+                        + "above BN and has the smaller gap; NOT_SUPPORTED if neither holds on any seed; else MIXED; NOT_SETTLED if BN "
+                        + "i.i.d. is below %.0f%% or the run ends before Batch Renorm's corrections start (it is then BN); more "
+                        + "accurate on %d of %d seeds, smaller gap on %d", 100 * MARGIN, 100 * SmallBatch.LEARNED, better, n, closer)));
         for (int m = 0; m < NORMS.size(); m++) {
             String key = NormRuns.key(NORMS.get(m));
             result.metric("accuracy_iid_" + key, accIid[m]).metric("accuracy_pairs_" + key, accPairs[m])

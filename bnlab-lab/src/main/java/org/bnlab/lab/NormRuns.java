@@ -1,6 +1,7 @@
 package org.bnlab.lab;
 
 import java.util.Locale;
+import org.bnlab.nn.norm.RenormSchedule;
 import org.bnlab.train.ModelSpec;
 import org.bnlab.train.TrainConfig;
 
@@ -38,6 +39,15 @@ final class NormRuns {
     /** The metric-key form of a norm: "group:10" -> "group10". */
     static String key(String norm) {
         return norm.replace(":", "").toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * True when the preset's Batch Renorm is still plain BN at the last of {@code steps} steps (its
+     * schedule starts with plain BN): a run that short cannot tell the two apart.
+     */
+    static boolean renormIsStillBn(long steps) {
+        RenormSchedule s = ModelSpec.renormSchedule();
+        return s.rmax(steps - 1) == 1 && s.dmax(steps - 1) == 0;
     }
 
     /** "+1.23" points from a difference of fractions. */

@@ -55,7 +55,8 @@ public final class SmallBatch implements Experiment {
 
     private static String rule(String what, int holding, int n) {
         return String.format(Locale.ROOT, "rule: on a seed, %s %.0f points from batch 60 to batch 2; SUPPORTED on every seed, "
-                + "NOT_SUPPORTED on none, else MIXED; NOT_SETTLED if BN at batch 60 is below %.0f%% (not trained yet); "
+                + "NOT_SUPPORTED on none, else MIXED; NOT_SETTLED if BN or this normalization at batch 60 is below %.0f%% (not "
+                + "trained yet), or, for Batch Renorm, if even the batch-2 run ends before its corrections start; "
                 + "held on %d of %d seeds", what, 100 * FALL, 100 * LEARNED, holding, n);
     }
 
@@ -143,8 +144,9 @@ public final class SmallBatch implements Experiment {
                                 Figure1.pct(Stats.mean(acc[bn][0])), NormRuns.points(-Stats.mean(fall[0]))),
                         settled ? Sweeps.bySeeds(bnFalls, n) : Verdict.NOT_SETTLED,
                         rule("BN falls by more than", bnFalls, n)))
-                .claim(holds("Batch Renorm", fall[renorm], acc[renorm], renormHolds, n, settled))
-                .claim(holds("Group Norm", fall[group], acc[group], groupHolds, n, settled))
+                .claim(holds("Batch Renorm", fall[renorm], acc[renorm], renormHolds, n,
+                        settled && Stats.mean(acc[renorm][k - 1]) >= LEARNED && !NormRuns.renormIsStillBn(examples / 2)))
+                .claim(holds("Group Norm", fall[group], acc[group], groupHolds, n, settled && Stats.mean(acc[group][k - 1]) >= LEARNED))
                 .metric("batches", BATCHES).metric("examples", examples).metric("lr_at_60", LR_60).metric("norms", NORMS);
         return result.build();
     }
