@@ -11,7 +11,12 @@ final class NormRuns {
 
     /** Plain SGD (no momentum, no schedule) on the context's data. */
     static TrainConfig sgd(LabContext ctx, ModelSpec spec, double lr, int batch, long steps, int evalEvery, long seed) {
-        return new TrainConfig(ctx.data().name(), null, false, spec, "sgd", lr, 0, false, 0, "none", 1, 1, batch, steps,
+        return sgd(ctx, spec, lr, 0, batch, steps, evalEvery, seed);
+    }
+
+    /** SGD with {@code momentum}, no schedule, on the context's data. */
+    static TrainConfig sgd(LabContext ctx, ModelSpec spec, double lr, double momentum, int batch, long steps, int evalEvery, long seed) {
+        return new TrainConfig(ctx.data().name(), null, false, spec, "sgd", lr, momentum, false, 0, "none", 1, 1, batch, steps,
                 evalEvery, seed, 0);
     }
 
