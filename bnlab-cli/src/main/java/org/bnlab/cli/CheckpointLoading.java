@@ -2,6 +2,8 @@ package org.bnlab.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.lang.reflect.RecordComponent;
 import java.nio.file.Path;
@@ -44,7 +46,7 @@ final class CheckpointLoading {
         try {
             config = Json.MAPPER.readerFor(TrainConfig.class)
                     .with(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
-                    .readValue(json);
+                    .readValue(withNormField(json));
         } catch (JsonProcessingException e) {
             throw new IOException(file + ": metadata '" + Checkpoint.CONFIG_KEY + "' is not a valid training config: "
                     + e.getOriginalMessage(), e);
@@ -53,6 +55,20 @@ final class CheckpointLoading {
         }
         requireNoNullRecords(config, Checkpoint.CONFIG_KEY, file);
         return config;
+    }
+
+    /**
+     * A config written before {@code ModelSpec.norm} existed, with {@code "norm": null} added to its
+     * model, which the spec reads as its {@code batchNorm} says ("batch" or "none"); any other JSON
+     * unchanged. Every other field stays required.
+     */
+    private static String withNormField(String json) throws JsonProcessingException {
+        JsonNode tree = Json.MAPPER.readTree(json);
+        if (tree instanceof ObjectNode o && o.get("model") instanceof ObjectNode m && !m.has("norm")) {
+            m.putNull("norm");
+            return Json.MAPPER.writeValueAsString(o);
+        }
+        return json;
     }
 
     /**

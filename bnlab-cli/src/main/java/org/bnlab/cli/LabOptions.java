@@ -20,8 +20,15 @@ public final class LabOptions {
     @Option(names = "--quick", description = "one seed, 600 steps: a first look in under a minute")
     boolean quick;
 
+    @Option(names = "--full", description = "paper-length runs: 50000 steps for the main runs (the paper's Figure 1), "
+            + "sweeps a third of that; about 5x the default's time")
+    boolean full;
+
     @Option(names = "--steps", description = "steps of the main runs (default 10000; sweeps use a third)")
     Long steps;
+
+    /** The paper's Figure 1 length (Ioffe & Szegedy train the MNIST network for 50,000 steps). */
+    static final long FULL_STEPS = 50_000;
 
     @Option(names = "--seeds", description = "number of seeds, 1..N (default 3)")
     Integer seeds;
@@ -33,7 +40,10 @@ public final class LabOptions {
     Path out;
 
     LabContext context() throws IOException {
-        long n = steps != null ? steps : quick ? 600 : 10_000;
+        if (full && (quick || steps != null)) {
+            throw new IllegalArgumentException("--full sets the length; it cannot be combined with " + (quick ? "--quick" : "--steps"));
+        }
+        long n = steps != null ? steps : quick ? 600 : full ? FULL_STEPS : 10_000;
         int k = seeds != null ? seeds : quick ? 1 : 3;
         if (k < 1) {
             throw new IllegalArgumentException("--seeds must be >= 1, got " + k);

@@ -52,8 +52,13 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--activation", defaultValue = "sigmoid", description = "sigmoid, tanh or relu (default: ${DEFAULT-VALUE}; the cnn preset uses relu)")
     String activation;
 
-    @Option(names = "--bn", description = "BatchNorm before every hidden nonlinearity")
+    @Option(names = "--bn", description = "BatchNorm before every hidden nonlinearity (the same as --norm batch)")
     boolean bn;
+
+    @Option(names = "--norm", paramLabel = "NORM", description = "normalization before every hidden nonlinearity: none, batch, "
+            + "renorm (Batch Renorm), ghost:N (Ghost BN, virtual batches of N), group:G (Group Norm, G groups) or layer "
+            + "(default: none, or batch with --bn)")
+    String norm;
 
     @Option(names = "--init", defaultValue = "default", description = "default (PyTorch's), normal, xavier or kaiming (default: ${DEFAULT-VALUE})")
     String init;
@@ -183,7 +188,7 @@ public final class TrainCommand implements Callable<Integer> {
         } else {
             String kind = model;
             ModelSpec modelSpec = new ModelSpec(kind, 1, 28, 28, Datasets.CLASSES, kind.equals("cnn") ? List.of() : hidden,
-                    kind.equals("cnn") ? "relu" : activation, bn, init, initStd, dropout);
+                    kind.equals("cnn") ? "relu" : activation, norm(), init, initStd, dropout);
             config = new TrainConfig(data.name("mnist-sample"), data.dir(), standardize, modelSpec, optimizer, lr, momentum,
                     nesterov, weightDecay, schedule, gamma, stepSize, batch, steps, evalEvery, seed, clipNorm);
         }
@@ -279,6 +284,17 @@ public final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** --norm, or "batch" for --bn; both with different meanings is an error naming both. */
+    String norm() {
+        if (norm == null) {
+            return bn ? "batch" : "none";
+        }
+        if (bn && !norm.trim().equalsIgnoreCase("batch")) {
+            throw new IllegalArgumentException("--bn (BatchNorm) conflicts with --norm " + norm + "; give one of them");
+        }
+        return norm;
+    }
+
     private boolean matched(String option) {
         return spec.commandLine().getParseResult().hasMatchedOption(option);
     }
@@ -311,12 +327,12 @@ public final class TrainCommand implements Callable<Integer> {
 
     static String describe(ModelSpec s) {
         if (s.kind().equals("cnn")) {
-            return "cnn" + (s.batchNorm() ? "+BN" : "");
+            return "cnn" + (s.normalized() ? " +" + s.norm() : "");
         }
         List<String> parts = new ArrayList<>();
         parts.add(String.valueOf(s.features()));
         s.hidden().forEach(h -> parts.add(String.valueOf(h)));
         parts.add(String.valueOf(s.classes()));
-        return "mlp " + String.join("-", parts) + " " + s.activation() + (s.batchNorm() ? " +BN" : "");
+        return "mlp " + String.join("-", parts) + " " + s.activation() + (s.normalized() ? " +" + s.norm() : "");
     }
 }

@@ -102,6 +102,9 @@ class CliTest {
         Run steps = run("lab", "figure1", "--steps", "5", "--out", dir.toString());
         assertEquals(2, steps.code());
         assertTrue(steps.err().contains("--steps must be >= 10"), steps.err());
+        Run full = run("paper", "--full", "--quick", "--out", dir.toString());
+        assertEquals(2, full.code());
+        assertTrue(full.err().contains("--full sets the length; it cannot be combined with --quick"), full.err());
     }
 
     @Test

@@ -8,11 +8,11 @@ import org.bnlab.tensor.Tensor;
  *
  * <h2>Order</h2>
  * With shuffling, epoch {@code e} visits the samples in a permutation that depends only on
- * {@code (seed, e)}: the identity permutation shuffled by Fisher-Yates (i from n-1 down to 1, swap i
- * with a uniform j in [0, i]) driven by {@link SplitMix64} seeded with
- * {@code mix64(mix64(seed) + e)}. Every epoch starts again from the identity, so any epoch can be
- * produced directly, and nothing depends on the thread count. Without shuffling, samples come in
- * split order.
+ * {@code (seed, e)}: {@link SampleOrder#shuffled(long)}, the identity permutation shuffled by
+ * Fisher-Yates driven by {@link SplitMix64} seeded with {@code mix64(mix64(seed) + e)}. Every epoch
+ * starts again from the identity, so any epoch can be produced directly, and nothing depends on the
+ * thread count. {@link Builder#order(SampleOrder)} sets another order with the same property (e.g.
+ * {@link ClassPairOrder}'s non-i.i.d. batches). Without either, samples come in split order.
  *
  * <h2>Batches and epochs</h2>
  * {@link #next()} loads the batch at the current {@link #position()} and advances it; after the last
@@ -60,9 +60,12 @@ public final class BatchIterator {
     private final Layout layout;
     private final int batchesPerEpoch;
 
-    /** Sample order of {@link #orderEpoch}; null without shuffling. */
+    /** The epoch's permutation, or null for split order. */
+    private final SampleOrder sampleOrder;
+    /** Sample order of {@link #orderEpoch}; null in split order. */
     private final int[] order;
-    private final SplitMix64 rng = new SplitMix64(0);
+    /** Scratch of the permutation check of a caller's order; null for the built-in shuffle. */
+    private final boolean[] seen;
     private int orderEpoch = -1;
 
     private final Tensor fullImages;
@@ -81,6 +84,7 @@ public final class BatchIterator {
         this.batchSize = b.batchSize;
         this.shuffle = b.shuffle;
         this.seed = b.seed;
+        this.sampleOrder = b.order != null ? b.order : shuffle ? SampleOrder.shuffled(seed) : null;
         this.dropLast = b.dropLast;
         this.layout = b.layout;
         int n = split.size();
@@ -91,7 +95,8 @@ public final class BatchIterator {
                     + (dropLast ? "full " : "") + "batch of " + batchSize
                     + (dropLast && n > 0 ? "; use a smaller batch or dropLast(false)" : ""));
         }
-        this.order = shuffle ? new int[n] : null;
+        this.order = sampleOrder != null ? new int[n] : null;
+        this.seen = b.order != null ? new boolean[n] : null;
         this.fullImages = Tensor.zeros(shape(batchSize));
         this.fullLabels = new int[batchSize];
         boolean hasTail = !dropLast && tail != 0;
@@ -126,8 +131,8 @@ public final class BatchIterator {
     public void next() {
         int start = batch * batchSize;
         int rows = Math.min(batchSize, split.size() - start);
-        if (shuffle && orderEpoch != epoch) {
-            shuffleOrder(epoch);
+        if (order != null && orderEpoch != epoch) {
+            loadOrder(epoch);
         }
         currentImages = rows == batchSize ? fullImages : tailImages;
         currentLabels = rows == batchSize ? fullLabels : tailLabels;
@@ -136,7 +141,7 @@ public final class BatchIterator {
         int[] labels = split.labels();
         int f = split.features();
         for (int r = 0; r < rows; r++) {
-            int i = shuffle ? order[start + r] : start + r;
+            int i = order != null ? order[start + r] : start + r;
             System.arraycopy(src, i * f, dst, r * f, f);
             currentLabels[r] = labels[i];
         }
@@ -146,17 +151,20 @@ public final class BatchIterator {
         }
     }
 
-    /** Fisher-Yates from the identity, seeded by (seed, epoch) alone. */
-    private void shuffleOrder(int e) {
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
+    /** The order's permutation for epoch e; a caller's is checked to be one (else it would repeat or skip samples). */
+    private void loadOrder(int e) {
+        sampleOrder.fill(e, order);
+        if (seen == null) {
+            orderEpoch = e;
+            return;
         }
-        rng.setSeed(SplitMix64.mix64(SplitMix64.mix64(seed) + e));
-        for (int i = order.length - 1; i > 0; i--) {
-            int j = rng.nextInt(i + 1);
-            int t = order[i];
-            order[i] = order[j];
-            order[j] = t;
+        java.util.Arrays.fill(seen, false);
+        for (int i : order) {
+            if (i < 0 || i >= order.length || seen[i]) {
+                throw new IllegalStateException("BatchIterator: the sample order of epoch " + e + " is not a permutation of 0.."
+                        + (order.length - 1) + " (sample " + i + ")");
+            }
+            seen[i] = true;
         }
         orderEpoch = e;
     }
@@ -238,6 +246,7 @@ public final class BatchIterator {
         private final int batchSize;
         private boolean shuffle;
         private long seed;
+        private SampleOrder order;
         private boolean dropLast;
         private Layout layout = Layout.FLAT;
 
@@ -256,6 +265,19 @@ public final class BatchIterator {
         public Builder shuffle(long seed) {
             this.shuffle = true;
             this.seed = seed;
+            return this;
+        }
+
+        /**
+         * Visit each epoch in {@code order}'s permutation, which must be a pure function of the epoch
+         * (see {@link SampleOrder}); it is checked to be a permutation. It takes precedence over
+         * {@link #shuffle(long)}, whose seed is then only recorded ({@link #seed()}).
+         */
+        public Builder order(SampleOrder order) {
+            if (order == null) {
+                throw new IllegalArgumentException("BatchIterator: order is null");
+            }
+            this.order = order;
             return this;
         }
 

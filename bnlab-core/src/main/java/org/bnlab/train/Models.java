@@ -14,31 +14,34 @@ import org.bnlab.nn.Sequential;
 import org.bnlab.nn.Sigmoid;
 import org.bnlab.nn.Tanh;
 import org.bnlab.nn.init.Init;
-import org.bnlab.nn.norm.BatchNorm;
 
 /** Builds the networks a {@link ModelSpec} describes, as an nn.Sequential with PyTorch's layer indices. */
 public final class Models {
     private Models() {}
 
+    /** Output widths of the CNN's normalized layers: conv 32, conv 64, Linear 128. */
+    static final List<Integer> CNN_WIDTHS = List.of(32, 64, 128);
+
     public static Sequential build(ModelSpec spec, long seed) {
         SplittableRandom rng = new SplittableRandom(seed);
+        NormChoice norm = NormChoice.parse(spec.norm());
         List<Module> layers = new ArrayList<>();
         if (spec.kind().equals("mlp")) {
             int in = spec.features();
             for (int h : spec.hidden()) {
-                addHidden(layers, spec, linear(spec, in, h, !spec.batchNorm(), rng), h, rng);
+                addHidden(layers, spec, norm, linear(spec, in, h, !spec.normalized(), rng), h, rng);
                 in = h;
             }
             layers.add(linear(spec, in, spec.classes(), true, rng));
         } else {
-            // conv3x3-32-BN-ReLU-maxpool, conv3x3-64-BN-ReLU-maxpool, Linear-128-BN-ReLU, Linear-classes
+            // conv3x3-32-norm-ReLU-maxpool, conv3x3-64-norm-ReLU-maxpool, Linear-128-norm-ReLU, Linear-classes
             int c = spec.channels();
             int h = spec.height();
             int w = spec.width();
-            for (int out : new int[] {32, 64}) {
+            for (int out : CNN_WIDTHS.subList(0, 2)) {
                 layers.add(conv(spec, c, out, rng));
-                if (spec.batchNorm()) {
-                    layers.add(BatchNorm.builder(out).build());
+                if (!norm.none()) {
+                    layers.add(norm.layer(out, h, w));
                 }
                 layers.add(activation(spec));
                 layers.add(new MaxPool2d(2, 2));
@@ -47,16 +50,18 @@ public final class Models {
                 w /= 2;
             }
             layers.add(new Flatten());
-            addHidden(layers, spec, linear(spec, c * h * w, 128, !spec.batchNorm(), rng), 128, rng);
-            layers.add(linear(spec, 128, spec.classes(), true, rng));
+            int width = CNN_WIDTHS.get(2);
+            addHidden(layers, spec, norm, linear(spec, c * h * w, width, !spec.normalized(), rng), width, rng);
+            layers.add(linear(spec, width, spec.classes(), true, rng));
         }
         return new Sequential(layers.toArray(new Module[0]));
     }
 
-    private static void addHidden(List<Module> layers, ModelSpec spec, Module linear, int width, SplittableRandom rng) {
+    private static void addHidden(List<Module> layers, ModelSpec spec, NormChoice norm, Module linear, int width,
+                                  SplittableRandom rng) {
         layers.add(linear);
-        if (spec.batchNorm()) {
-            layers.add(BatchNorm.builder(width).build());
+        if (!norm.none()) {
+            layers.add(norm.layer(width));
         }
         layers.add(activation(spec));
         if (spec.dropout() > 0) {
@@ -82,7 +87,7 @@ public final class Models {
     }
 
     private static Conv2d conv(ModelSpec spec, int in, int out, SplittableRandom rng) {
-        Conv2d c = new Conv2d(in, out, 3, 1, 1, !spec.batchNorm(), rng.nextLong());
+        Conv2d c = new Conv2d(in, out, 3, 1, 1, !spec.normalized(), rng.nextLong());
         initialize(spec, c.weight(), c.bias(), in * 9, out * 9, rng);
         return c;
     }

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.function.Function;
 import java.util.function.IntFunction;
 import org.bnlab.data.BatchIterator;
+import org.bnlab.data.SampleOrder;
 import org.bnlab.data.Split;
 import org.bnlab.nn.CrossEntropyLoss;
 import org.bnlab.nn.Module;
@@ -88,8 +89,12 @@ public final class Trainer {
         this.evalEvery = b.evalEvery;
         this.divergence = b.divergence;
         // the shuffling stream is derived from the seed but distinct from any initialization stream
-        this.batches = BatchIterator.builder(train, b.batchSize)
-                .shuffle(b.seed * 0x9E3779B97F4A7C15L + 1).dropLast(true).layout(layout).build();
+        BatchIterator.Builder batchBuilder = BatchIterator.builder(train, b.batchSize)
+                .shuffle(b.seed * 0x9E3779B97F4A7C15L + 1).dropLast(true).layout(layout);
+        if (b.sampleOrder != null) {
+            batchBuilder.order(b.sampleOrder);
+        }
+        this.batches = batchBuilder.build();
         this.evaluator = new Evaluator(model);
         listeners.addAll(b.listeners);
     }
@@ -389,6 +394,7 @@ public final class Trainer {
         private Split evalSplit;
         private int evalEvery = Integer.MAX_VALUE;
         private DivergenceCheck divergence;
+        private SampleOrder sampleOrder;
         private final List<TrainingListener> listeners = new ArrayList<>();
         private int replicas = 1;
         private IntFunction<Sequential> replicaFactory;
@@ -429,6 +435,19 @@ public final class Trainer {
         /** Seed of the shuffling (default 0). The model's initialization has its own seed. */
         public Builder seed(long seed) {
             this.seed = seed;
+            return this;
+        }
+
+        /**
+         * The order of the training samples in each epoch (default: shuffled i.i.d. from the seed), e.g.
+         * {@link org.bnlab.data.ClassPairOrder}. It is not saved in {@link Trainer#stateDict()}: a resumed run
+         * must be given the same order again.
+         */
+        public Builder sampleOrder(SampleOrder order) {
+            if (order == null) {
+                throw new IllegalArgumentException("Trainer: sample order must not be null");
+            }
+            this.sampleOrder = order;
             return this;
         }
 

@@ -85,9 +85,9 @@ public final class Conv implements Experiment {
                         String.format(Locale.ROOT, "final accuracy %s with BN vs %s without after %,d steps; BN reaches the no-BN "
                                 + "final accuracy before the last step on %d of %d seeds", Sweeps.meanStd(fBn), Sweeps.meanStd(fPlain),
                                 steps, faster, n),
-                        Sweeps.bySeeds(faster, n),
+                        Sweeps.faster(Sweeps.bySeeds(faster, n), Stats.mean(fBn) < Stats.mean(fPlain), ctx),
                         "rule: SUPPORTED if, on every seed, BN reaches the no-BN final accuracy at an evaluation before the last step; "
-                                + "NOT_SUPPORTED if on no seed; else MIXED"))
+                                + "NOT_SUPPORTED if on no seed; else MIXED" + Sweeps.FASTER_RULE))
                 .metric("lr", LR).metric("momentum", MOMENTUM).metric("batch", BATCH).metric("steps", steps)
                 .metric("final_accuracy_plain", Stats.mean(fPlain)).metric("final_accuracy_bn", Stats.mean(fBn))
                 .metric("bn_steps_to_plain_final", reach)

@@ -16,7 +16,12 @@ public final class Experiments {
             Regularization::new,
             Conv::new,
             Ics::new,
-            Landscape::new);
+            Landscape::new,
+            SmallBatch::new,
+            NonIid::new,
+            TrainEvalGap::new,
+            GhostBatch::new,
+            SyncBn::new);
 
     public static List<Experiment> all() {
         List<Experiment> out = new ArrayList<>();

@@ -31,8 +31,10 @@ import org.bnlab.train.TrainingListener;
  *
  * <p>Gradient-based ICS of Linear layer i at step t (their definition 2.1): G = dL/dW_i at the step-t
  * parameters on batch B_t; G' = dL/dW_i on the same batch when the modules before layer i hold their
- * step-(t+1) parameters and layer i onward its step-t parameters. Reported: ||G - G'||_2 and
- * cos(G, G'). For the first Linear nothing precedes it, so G' = G exactly (a built-in check).
+ * step-(t+1) parameters and layer i onward its step-t parameters. Reported: ||G - G'||_2, the
+ * relative change ||G - G'||_2 / ||G||_2 and cos(G, G'). The verdict uses the relative change: BN's
+ * weight gradients are smaller overall, so the raw norm would credit BN with less shift merely for
+ * its gradient scale. For the first Linear nothing precedes it, so G' = G exactly (a built-in check).
  *
  * <p>The paper's view: the drift of each sigmoid's input distribution over a fixed probe set (eval
  * mode), between consecutive evaluations: mean_u(|d mu_u| + |d sigma_u|) / mean_u(sigma_u), averaged
@@ -69,7 +71,7 @@ public final class Ics implements Experiment {
 
     record Job(long seed, Net net) {}
 
-    record Out(RunResult run, double[][] l2, double[][] cos, double[] drift) {}
+    record Out(RunResult run, double[][] l2, double[][] rel, double[][] cos, double[] drift) {}
 
     /** The paper's MLP for {@code net}; noisy BN inserts a {@link NoisyShift} after each BatchNorm. */
     static LabTrainer trainer(LabContext ctx, Net net, long steps, int evalEvery, long seed) {
@@ -107,6 +109,7 @@ public final class Ics implements Experiment {
     /** Gradient-based ICS of every Linear layer; one row per measurement. */
     static final class GradientIcs implements MeasuredRun.Measurement {
         final List<double[]> l2 = new ArrayList<>();
+        final List<double[]> rel = new ArrayList<>();
         final List<double[]> cos = new ArrayList<>();
         private final CrossEntropyLoss loss = new CrossEntropyLoss();
         private final List<Parameter> params;
@@ -146,6 +149,7 @@ public final class Ics implements Experiment {
             before.restore(model);
             Snapshot.lossAndGrad(model, loss, x, y, params, g);
             double[] d = new double[linearModule.length];
+            double[] r = new double[linearModule.length];
             double[] c = new double[linearModule.length];
             for (int k = 0; k < linearModule.length; k++) {
                 for (int p = 0; p < params.size(); p++) {
@@ -168,9 +172,11 @@ public final class Ics implements Experiment {
                     nb += (double) b[j] * b[j];
                 }
                 d[k] = Math.sqrt(diff);
+                r[k] = d[k] / Math.max(1e-300, Math.sqrt(na));
                 c[k] = dot / Math.max(1e-300, Math.sqrt(na * nb));
             }
             l2.add(d);
+            rel.add(r);
             cos.add(c);
         }
     }
@@ -265,7 +271,7 @@ public final class Ics implements Experiment {
             GradientIcs ics = new GradientIcs(trainer.model());
             Drift drift = new Drift(trainer.model(), probe.copy());
             RunResult r = MeasuredRun.train(trainer, every, ics, drift);
-            return new Out(r, pad(ics.l2, nMeasure), pad(ics.cos, nMeasure),
+            return new Out(r, pad(ics.l2, nMeasure), pad(ics.rel, nMeasure), pad(ics.cos, nMeasure),
                     drift.drift.stream().mapToDouble(Double::doubleValue).toArray());
         });
         int layers = outs.get(0).l2()[0].length;
@@ -278,15 +284,18 @@ public final class Ics implements Experiment {
         int seeds = ctx.seeds().size();
         Chart.Builder l2Chart = Chart.line("ics-l2", "Gradient-based ICS ||G - G'||, mean of Linear layers 2.." + layers)
                 .axes("training step", "||G - G'||_2").logY();
+        Chart.Builder relChart = Chart.line("ics-relative", "Relative gradient-based ICS ||G - G'|| / ||G||, mean of Linear layers 2.." + layers)
+                .axes("training step", "||G - G'||_2 / ||G||_2").logY();
         Chart.Builder cosChart = Chart.line("ics-cos", "cos(G, G'), mean of Linear layers 2.." + layers)
                 .axes("training step", "cosine similarity");
         Chart.Builder accChart = Chart.line("accuracy", "Test accuracy").axes("training step", "test accuracy");
         Chart.Builder driftChart = Chart.line("drift", "The paper's view: drift of the sigmoid inputs' distribution between evaluations")
                 .axes("training step", "relative drift of per-unit mean and std").logY();
-        Table table = Table.of("network", "layer", "||G - G'|| (mean)", "cos(G, G') (mean)");
+        Table table = Table.of("network", "layer", "||G - G'|| (mean)", "||G - G'|| / ||G|| (mean)", "cos(G, G') (mean)");
         ExperimentResult.Builder result = ExperimentResult.builder(name(), "Internal covariate shift: gradient-based (Santurkar et al.) and distributional");
 
         double[][] icsPerSeed = new double[Net.values().length][];
+        double[][] relPerSeed = new double[Net.values().length][];
         double[][] cosPerSeed = new double[Net.values().length][];
         double[][] accPerSeed = new double[Net.values().length][];
         double[][] driftPerSeed = new double[Net.values().length][];
@@ -298,41 +307,51 @@ public final class Ics implements Experiment {
                 }
             }
             List<double[]> l2 = new ArrayList<>();
+            List<double[]> rel = new ArrayList<>();
             List<double[]> cos = new ArrayList<>();
             List<double[]> acc = new ArrayList<>();
             List<double[]> dr = new ArrayList<>();
             double[][] byLayerL2 = new double[mine.size()][];
+            double[][] byLayerRel = new double[mine.size()][];
             double[][] byLayerCos = new double[mine.size()][];
             for (int s = 0; s < mine.size(); s++) {
                 Out o = mine.get(s);
                 l2.add(meanOverLayers(o.l2()));
+                rel.add(meanOverLayers(o.rel()));
                 cos.add(meanOverLayers(o.cos()));
                 acc.add(o.run().testAccuracy());
                 dr.add(o.drift());
                 byLayerL2[s] = meanOverMeasurements(o.l2());
+                byLayerRel[s] = meanOverMeasurements(o.rel());
                 byLayerCos[s] = meanOverMeasurements(o.cos());
             }
             int n = net.ordinal();
             icsPerSeed[n] = l2.stream().mapToDouble(Stats::mean).toArray();
+            relPerSeed[n] = rel.stream().mapToDouble(Stats::mean).toArray();
             cosPerSeed[n] = cos.stream().mapToDouble(Stats::mean).toArray();
             accPerSeed[n] = mine.stream().mapToDouble(o -> o.run().finalAccuracy()).toArray();
             driftPerSeed[n] = dr.stream().mapToDouble(d -> Arrays.stream(d).sum()).toArray();
             Series l2s = Series.of(net.label, xm, Stats.mean(l2)).withStd(Stats.std(l2));
+            Series rels = Series.of(net.label, xm, Stats.mean(rel)).withStd(Stats.std(rel));
             Series coss = Series.of(net.label, xm, Stats.mean(cos)).withStd(Stats.std(cos));
             Series accs = Series.of(net.label, xe, Stats.mean(acc)).withStd(Stats.std(acc));
             Series drs = Series.of(net.label, Arrays.copyOf(xe, dr.get(0).length), Stats.mean(dr)).withStd(Stats.std(dr));
             l2Chart.add(net == Net.PLAIN ? l2s.dashed() : net == Net.NOISY ? l2s.dotted() : l2s);
+            relChart.add(net == Net.PLAIN ? rels.dashed() : net == Net.NOISY ? rels.dotted() : rels);
             cosChart.add(net == Net.PLAIN ? coss.dashed() : net == Net.NOISY ? coss.dotted() : coss);
             accChart.add(net == Net.PLAIN ? accs.dashed() : net == Net.NOISY ? accs.dotted() : accs);
             driftChart.add(net == Net.PLAIN ? drs.dashed() : net == Net.NOISY ? drs.dotted() : drs);
             double[] layerL2 = Stats.mean(Arrays.asList(byLayerL2));
+            double[] layerRel = Stats.mean(Arrays.asList(byLayerRel));
             double[] layerCos = Stats.mean(Arrays.asList(byLayerCos));
             for (int k = 0; k < layers; k++) {
                 table = table.row(net.label, String.valueOf(k + 1), String.format(Locale.ROOT, "%.4g", layerL2[k]),
-                        String.format(Locale.ROOT, "%.4f", layerCos[k]));
+                        String.format(Locale.ROOT, "%.4g", layerRel[k]), String.format(Locale.ROOT, "%.4f", layerCos[k]));
             }
             result.metric("final_accuracy_" + net.key(), accPerSeed[n])
                     .metric("ics_l2_" + net.key(), icsPerSeed[n])
+                    .metric("ics_rel_" + net.key(), relPerSeed[n])
+                    .metric("ics_rel_by_layer_" + net.key(), layerRel)
                     .metric("ics_cos_" + net.key(), cosPerSeed[n])
                     .metric("ics_l2_by_layer_" + net.key(), layerL2)
                     .metric("ics_cos_by_layer_" + net.key(), layerCos)
@@ -349,6 +368,7 @@ public final class Ics implements Experiment {
                                 + "summed |change| / mean std between evaluations.",
                         Figure1.SIGMA, Figure1.LR, steps, ctx.seeds(), ctx.data().name(), every, PROBE_EXAMPLES))
                 .chart(l2Chart.caption(band + " Log scale.").build())
+                .chart(relChart.caption(band + " Log scale.").build())
                 .chart(cosChart.caption(band).build())
                 .chart(accChart.caption(band).build())
                 .chart(driftChart.caption(band + " Log scale.").build())
@@ -361,22 +381,25 @@ public final class Ics implements Experiment {
         int closer = 0;
         int asWell = 0;
         int noisyDriftier = 0;
+        int lowerRaw = 0;
         for (int s = 0; s < seeds; s++) {
-            lower += icsPerSeed[b][s] < icsPerSeed[p][s] ? 1 : 0;
+            lower += relPerSeed[b][s] < relPerSeed[p][s] ? 1 : 0;
+            lowerRaw += icsPerSeed[b][s] < icsPerSeed[p][s] ? 1 : 0;
             closer += cosPerSeed[b][s] > cosPerSeed[p][s] ? 1 : 0;
             asWell += accPerSeed[z][s] >= accPerSeed[b][s] - AS_WELL ? 1 : 0;
             noisyDriftier += driftPerSeed[z][s] > driftPerSeed[b][s] ? 1 : 0;
         }
-        Verdict icsVerdict = lower == seeds && closer == seeds ? Verdict.SUPPORTED
-                : lower == 0 && closer == 0 ? Verdict.NOT_SUPPORTED : Verdict.MIXED;
+        Verdict icsVerdict = Sweeps.bySeeds(lower, seeds);
         result.claim(new Claim("BN reduces internal covariate shift (gradient-based, Santurkar)",
-                String.format(Locale.ROOT, "||G - G'|| (layers 2..%d, mean over training) %.4g with BN vs %.4g without (noisy BN %.4g); "
-                                + "cos(G, G') %.3f with BN vs %.3f without (noisy BN %.3f)",
-                        layers, Stats.mean(icsPerSeed[b]), Stats.mean(icsPerSeed[p]), Stats.mean(icsPerSeed[z]),
+                String.format(Locale.ROOT, "relative change ||G - G'|| / ||G|| (layers 2..%d, mean over training) %.4g with BN vs %.4g "
+                                + "without (noisy BN %.4g); raw ||G - G'|| %.4g vs %.4g (noisy BN %.4g); cos(G, G') %.3f vs %.3f (noisy BN %.3f)",
+                        layers, Stats.mean(relPerSeed[b]), Stats.mean(relPerSeed[p]), Stats.mean(relPerSeed[z]),
+                        Stats.mean(icsPerSeed[b]), Stats.mean(icsPerSeed[p]), Stats.mean(icsPerSeed[z]),
                         Stats.mean(cosPerSeed[b]), Stats.mean(cosPerSeed[p]), Stats.mean(cosPerSeed[z])),
                 icsVerdict,
-                String.format(Locale.ROOT, "supported if on every seed BN has both smaller ||G - G'|| and higher cosine; "
-                        + "smaller on %d of %d seeds, higher cosine on %d of %d", lower, seeds, closer, seeds)));
+                String.format(Locale.ROOT, "rule: SUPPORTED if on every seed BN has the smaller relative change ||G - G'|| / ||G|| "
+                        + "(the raw norm would favour BN for its smaller gradients alone), NOT_SUPPORTED on none, else MIXED; smaller on "
+                        + "%d of %d seeds (raw norm smaller on %d, cosine higher on %d)", lower, seeds, lowerRaw, closer)));
         Verdict noisyVerdict = asWell == seeds ? Verdict.SUPPORTED : asWell == 0 ? Verdict.NOT_SUPPORTED : Verdict.MIXED;
         result.claim(new Claim("Noisy BN (more distributional instability) still trains as well as BN",
                 String.format(Locale.ROOT, "final test accuracy %.2f%% noisy BN vs %.2f%% BN vs %.2f%% without BN; "

@@ -176,9 +176,10 @@ public final class LearningRate implements Experiment {
         result.claim(new Claim("A higher learning rate makes the BN network train faster",
                 String.format(Locale.ROOT, "steps for the BN network to reach its own x1 final accuracy %s: %s at x5, %s at x30 (of %,d)",
                         Figure1.pct(bnBase), steps(toBnBase[1]), steps(toBnBase[2]), steps),
-                Sweeps.bySeeds(faster, RUNGS.length - 1),
+                Sweeps.faster(Sweeps.bySeeds(faster, RUNGS.length - 1),
+                        Math.min(finalMean[1][1], finalMean[1][2]) < bnBase, ctx),
                 String.format(Locale.ROOT, "rule: reached before the last step at both higher rungs = SUPPORTED, at neither = "
-                        + "NOT_SUPPORTED, else MIXED (mean curves); here %d of %d", faster, RUNGS.length - 1)));
+                        + "NOT_SUPPORTED, else MIXED (mean curves)%s; here %d of %d", Sweeps.FASTER_RULE, faster, RUNGS.length - 1)));
 
         result.metric("search_steps", searchSteps).metric("search_lr", GRID).metric("search_final_accuracy", searchAcc)
                 .metric("base_lr", baseLr).metric("steps", steps).metric("multiples", RUNGS).metric("target_accuracy", target)

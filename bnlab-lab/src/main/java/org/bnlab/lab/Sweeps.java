@@ -51,10 +51,49 @@ final class Sweeps {
         return agreeing == seeds ? Verdict.SUPPORTED : agreeing == 0 ? Verdict.NOT_SUPPORTED : Verdict.MIXED;
     }
 
+    /**
+     * The verdict of a "trains faster" claim whose rule gave {@code byRule}. A network that ends below
+     * the baseline has not trained faster, whatever it reached on the way: then the verdict is
+     * NOT_SETTLED after {@code --quick} (the curves were cut before either converged), else never
+     * SUPPORTED (MIXED: faster early, lower at the end).
+     */
+    static Verdict faster(Verdict byRule, boolean endsBelowBaseline, LabContext ctx) {
+        if (!endsBelowBaseline) {
+            return byRule;
+        }
+        return ctx.quick() ? Verdict.NOT_SETTLED : byRule == Verdict.SUPPORTED ? Verdict.MIXED : byRule;
+    }
+
+    /** The rule {@link #faster} adds, for the claim's reason. */
+    static final String FASTER_RULE = "; never SUPPORTED when the faster network ends below the baseline (NOT_SETTLED after --quick)";
+
     /** "97.12% ± 0.30" over seeds, or "diverged" if any seed did. */
     static String meanStd(double[] v) {
         double m = Stats.mean(v);
         return Double.isNaN(m) ? "diverged" : String.format(java.util.Locale.ROOT, "%.2f%% \u00b1 %.2f", 100 * m, 100 * Stats.std(v));
+    }
+
+    /** Per row, the mean over seeds. */
+    static double[] means(double[][] v) {
+        double[] m = new double[v.length];
+        for (int i = 0; i < v.length; i++) {
+            m[i] = Stats.mean(v[i]);
+        }
+        return m;
+    }
+
+    /** Per row, the std over seeds. */
+    static double[] stds(double[][] v) {
+        double[] m = new double[v.length];
+        for (int i = 0; i < v.length; i++) {
+            m[i] = Stats.std(v[i]);
+        }
+        return m;
+    }
+
+    /** A loss (or loss difference) over seeds: "0.3121 ± 0.0040". */
+    static String loss(double[] v) {
+        return String.format(java.util.Locale.ROOT, "%.4f \u00b1 %.4f", Stats.mean(v), Stats.std(v));
     }
 
     /** x as "0.03", "1", "30" without trailing zeros. */

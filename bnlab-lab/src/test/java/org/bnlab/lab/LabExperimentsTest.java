@@ -46,7 +46,11 @@ class LabExperimentsTest {
         ExperimentResult a = e.run(quick());
         System.out.printf("%s: %.1f s%n", e.name(), (System.nanoTime() - t0) / 1e9);
         ExperimentResult b = e.run(quick());
+        checkShapeAndEquality(e, a, b);
+    }
 
+    /** Charts with finite data, claims with verdicts, and {@code b} (a second run) equal to {@code a} in every metric and series. */
+    static void checkShapeAndEquality(Experiment e, ExperimentResult a, ExperimentResult b) {
         assertEquals(e.name(), a.name());
         assertNotNull(a.description());
         assertFalse(a.charts().isEmpty(), "charts");

@@ -4,7 +4,9 @@ package org.bnlab.lab.report;
 public enum Verdict {
     SUPPORTED("supported"),
     NOT_SUPPORTED("not supported"),
-    MIXED("mixed");
+    MIXED("mixed"),
+    /** The run was too short to tell (e.g. {@code --quick}): the reason says what would settle it. */
+    NOT_SETTLED("not settled");
 
     private final String label;
 
