@@ -31,6 +31,28 @@ abstract class GuardedModule implements Module {
         }
     }
 
+    /** Copies the result inside the guard: the buffer belongs to the next call as soon as the guard is released. */
+    @Override
+    public final Tensor forward(Tensor x, boolean training) {
+        guard.enter();
+        try {
+            return forwardImpl(x, training).copy();
+        } finally {
+            guard.exit();
+        }
+    }
+
+    @Override
+    public final Tensor backward(Tensor gradOutput) {
+        guard.enter();
+        try {
+            Tensor g = backwardImpl(gradOutput, true);
+            return g == null ? null : g.copy();
+        } finally {
+            guard.exit();
+        }
+    }
+
     @Override
     public final Tensor backwardBuffered(Tensor gradOutput) {
         return backwardBuffered(gradOutput, true);
