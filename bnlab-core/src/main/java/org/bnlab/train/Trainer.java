@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.function.Function;
 import org.bnlab.data.BatchIterator;
 import org.bnlab.data.Split;
+import org.bnlab.dist.Collective;
 import org.bnlab.nn.CrossEntropyLoss;
 import org.bnlab.nn.Module;
 import org.bnlab.nn.Parameter;
@@ -49,6 +50,8 @@ public final class Trainer {
     private final Evaluator evaluator;
     private final DivergenceCheck divergence;
     private final List<TrainingListener> listeners = new ArrayList<>();
+    /** This replica's share of each step in data-parallel training, or null for single-process training. */
+    private final ReplicaShard shard;
 
     private long step;
     private double lossSinceEval;
@@ -75,6 +78,7 @@ public final class Trainer {
         this.batches = BatchIterator.builder(train, b.batchSize)
                 .shuffle(b.seed * 0x9E3779B97F4A7C15L + 1).dropLast(true).layout(layout).build();
         this.evaluator = new Evaluator(model);
+        this.shard = b.collective == null ? null : new ReplicaShard(b.collective, b.rank, b.batchSize);
         listeners.addAll(b.listeners);
     }
 
@@ -92,14 +96,28 @@ public final class Trainer {
         return this;
     }
 
-    /** One optimization step on the next mini-batch; returns its loss. Listeners are not called. */
+    /**
+     * One optimization step on the next mini-batch; returns its loss (as a replica: the global batch's).
+     * Listeners are not called.
+     */
     public float trainStep() {
         batches.next();
         model.zeroGrad();
-        Tensor logits = model.forwardBuffered(batches.images(), true);
-        checkFinite(logits);
-        float l = loss.forward(logits, batches.labels());
-        model.backwardBuffered(loss.gradBuffer(), false); // the data batch needs no gradient
+        float l;
+        if (shard == null) {
+            Tensor logits = model.forwardBuffered(batches.images(), true);
+            checkFinite(logits);
+            l = loss.forward(logits, batches.labels());
+            model.backwardBuffered(loss.gradBuffer(), false); // the data batch needs no gradient
+        } else {
+            // no check of the slice's outputs here: a replica stopping alone would leave the others waiting
+            // in the collective; non-finite outputs make the global loss non-finite, seen by every replica below
+            Tensor logits = model.forwardBuffered(shard.images(batches.images()), true);
+            float sliceLoss = loss.forward(logits, shard.labels(batches.labels()));
+            shard.scaleLossGradient(loss.gradBuffer());
+            model.backwardBuffered(loss.gradBuffer(), false);
+            l = shard.allReduce(params, sliceLoss);
+        }
         if (clipNorm > 0) {
             GradClip.clipGradNorm(params, clipNorm);
         }
@@ -363,6 +381,8 @@ public final class Trainer {
         private int evalEvery = Integer.MAX_VALUE;
         private DivergenceCheck divergence;
         private final List<TrainingListener> listeners = new ArrayList<>();
+        private Collective collective;
+        private int rank;
 
         private Builder(Module model, Split train) {
             if (model == null || train == null) {
@@ -442,7 +462,35 @@ public final class Trainer {
             return this;
         }
 
+        /**
+         * Makes this trainer replica {@code rank} of {@code collective.size()} in synchronous data-parallel
+         * training: every replica, built with the same model initialization, options and seed, draws the
+         * same global batches, computes on its contiguous slice of each (the first N % R ranks one example
+         * more), and steps its optimizer on the gradient summed over the replicas in rank order
+         * ({@link ReplicaShard}), so all replicas hold the same parameters and optimizer state after every
+         * step and {@link #stateDict()} is the single-process format. For BatchNorm over the global batch,
+         * convert the model with {@link org.bnlab.nn.norm.SyncBatchNorm#convert} on the same collective;
+         * without it each replica normalizes with its slice's statistics. Every replica must run the same
+         * steps (the collective is called once per step, plus SyncBatchNorm's calls); the batch must hold
+         * at least one example per replica.
+         */
+        public Builder replica(Collective collective, int rank) {
+            if (collective == null) {
+                throw new IllegalArgumentException("Trainer: the collective of a replica must not be null");
+            }
+            if (rank < 0 || rank >= collective.size()) {
+                throw new IllegalArgumentException("Trainer: replica rank " + rank + " is outside [0, " + collective.size() + ")");
+            }
+            this.collective = collective;
+            this.rank = rank;
+            return this;
+        }
+
         public Trainer build() {
+            if (collective != null && batchSize < collective.size()) {
+                throw new IllegalArgumentException("Trainer: batch size " + batchSize + " is smaller than the number of replicas ("
+                        + collective.size() + "); every replica needs at least one example of each batch");
+            }
             if (train.size() < batchSize) {
                 throw new IllegalArgumentException("Trainer: batch size " + batchSize + " is larger than the training split ("
                         + train.size() + " examples)");
