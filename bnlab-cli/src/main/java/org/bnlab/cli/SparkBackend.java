@@ -21,9 +21,11 @@ public interface SparkBackend {
      * @param master          the Spark master URL (local[2], spark://HOST:7077); one set by spark-submit wins
      * @param workers         replicas, one barrier task each (all must hold a task slot at once)
      * @param syncBatchNorm   SyncBatchNorm over the global batch (true) or each replica's own statistics
+     * @param channel         "socket" (TCP between the tasks, after a rendezvous through Spark's barrier) or
+     *                        "barrier" (every exchange through Spark's BarrierTaskContext.allGather: about 1 s each)
      * @param segmentSteps    steps per Spark job; the driver checkpoints between jobs
      */
-    record Training(String master, int workers, boolean syncBatchNorm, long segmentSteps, double divergeFactor,
+    record Training(String master, int workers, boolean syncBatchNorm, String channel, long segmentSteps, double divergeFactor,
                     int divergePatience) {}
 
     /**

@@ -137,12 +137,17 @@ public final class TrainCommand implements Callable<Integer> {
             + "global batch, SyncBatchNorm) or local (each replica's slice) (default: ${DEFAULT-VALUE})")
     String sparkBn;
 
+    @Option(names = "--spark-channel", defaultValue = "socket", description = "how --spark replicas exchange statistics and "
+            + "gradients: socket (TCP between the tasks) or barrier (Spark's allGather via the driver, ~1 s per exchange) "
+            + "(default: ${DEFAULT-VALUE})")
+    String sparkChannel;
+
     @Spec
     CommandSpec spec;
 
     /** Options that may be given with --resume; every other option would change the run and is refused. */
     static final List<String> RESUMABLE = List.of("--resume", "--steps", "--epochs", "--eval-every", "--checkpoint-every",
-            "--threads", "--out", "--spark", "--workers", "--spark-bn");
+            "--threads", "--out", "--spark", "--workers", "--spark-bn", "--spark-channel");
 
     @Override
     public Integer call() throws IOException {
@@ -278,7 +283,11 @@ public final class TrainCommand implements Callable<Integer> {
         if (!sparkBn.equals("sync") && !sparkBn.equals("local")) {
             throw new IllegalArgumentException("--spark-bn must be sync or local, got '" + sparkBn + "'");
         }
-        return new SparkBackend.Training(spark, workers, sparkBn.equals("sync"), checkpointEvery, divergeFactor, divergePatience);
+        if (!sparkChannel.equals("socket") && !sparkChannel.equals("barrier")) {
+            throw new IllegalArgumentException("--spark-channel must be socket or barrier, got '" + sparkChannel + "'");
+        }
+        return new SparkBackend.Training(spark, workers, sparkBn.equals("sync"), sparkChannel, checkpointEvery, divergeFactor,
+                divergePatience);
     }
 
     private boolean matched(String option) {

@@ -1,11 +1,10 @@
 package org.bnlab.spark;
 
 import org.apache.spark.BarrierTaskContext;
-import org.bnlab.dist.Collective;
 import org.bnlab.dist.CollectiveException;
 
 /**
- * {@link Collective} over Spark's barrier execution: one {@link BarrierTaskContext#allGather} per call,
+ * {@link org.bnlab.dist.Collective} over Spark's barrier execution: one {@link BarrierTaskContext#allGather} per call,
  * which routes every task's string through the driver's BarrierCoordinator and returns all of them
  * ordered by partition id, so rank = partition id and the rank order of the Collective contract holds.
  * Values travel exactly ({@link DoubleCodec}).
@@ -14,8 +13,13 @@ import org.bnlab.dist.CollectiveException;
  * calls (or the stage waits until spark.barrier.sync.timeout); a task that fails makes Spark fail the
  * whole stage and kill the others. The time spent inside allGather (waiting for the slowest task
  * included) is summed in {@link #nanos()}, the communication share of a step.
+ *
+ * <p>Slow by design of Spark, not of the encoding: the task polls the driver's reply once a second
+ * (BarrierTaskContext.runBarrier sleeps 1000 ms while the RPC is incomplete), so a call costs about a
+ * second whatever its size. {@link SocketCollective} is the default; this one is kept for
+ * {@code --spark-channel barrier} and for that measurement (docs/SCALE.md).
  */
-final class BarrierCollective implements Collective {
+final class BarrierCollective implements MeasuredCollective {
     private final BarrierTaskContext context;
     private final int rank;
     private final int size;
@@ -55,13 +59,18 @@ final class BarrierCollective implements Collective {
         calls++;
     }
 
-    /** Nanoseconds spent in allGather so far (encoding, the round trip through the driver, decoding). */
-    long nanos() {
+    @Override
+    public long nanos() {
         return nanos;
     }
 
-    /** allGather calls so far. */
-    long calls() {
+    @Override
+    public long calls() {
         return calls;
+    }
+
+    @Override
+    public void close() {
+        // nothing to release: the channel is Spark's
     }
 }

@@ -26,18 +26,24 @@ import org.bnlab.train.TrainingListener;
  * {@link BarrierCollective}, and returns a {@link Segment}.
  *
  * @param configJson the {@link TrainConfig} as JSON (records are not Serializable)
+ * @param socketChannel the replicas exchange data over TCP ({@link SocketCollective}) rather than through
+ *                   the driver ({@link BarrierCollective})
  * @param start      model and trainer state to start from (replica 0's at the end of the last segment), or
  *                   null to start from the recipe's initialization
  */
-record ReplicaTask(String configJson, boolean syncBatchNorm, double divergeFactor, int divergePatience,
+record ReplicaTask(String configJson, boolean syncBatchNorm, boolean socketChannel, double divergeFactor, int divergePatience,
                    StateSnapshot startModel, StateSnapshot startTrainer, long lastStep)
         implements FlatMapFunction<Iterator<Integer>, Segment>, Serializable {
 
     @Override
     public Iterator<Segment> call(Iterator<Integer> partition) throws Exception {
         BarrierTaskContext context = BarrierTaskContext.get();
-        BarrierCollective collective = new BarrierCollective(context);
-        int rank = context.partitionId();
+        try (MeasuredCollective collective = socketChannel ? SocketCollective.connect(context) : new BarrierCollective(context)) {
+            return List.of(run(collective, context.partitionId())).iterator();
+        }
+    }
+
+    private Segment run(MeasuredCollective collective, int rank) throws Exception {
         // one task, one core: the task slots are the parallelism (results do not depend on the thread count)
         Engine.setThreads(1);
         TrainConfig config = Metrics.JSON.readValue(configJson, TrainConfig.class);
@@ -72,10 +78,9 @@ record ReplicaTask(String configJson, boolean syncBatchNorm, double divergeFacto
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         boolean first = rank == 0;
-        Segment s = new Segment(rank, first ? new StateSnapshot(state(trainer.model())) : null, first ? new StateSnapshot(trainer.stateDict()) : null,
+        return new Segment(rank, first ? new StateSnapshot(state(trainer.model())) : null, first ? new StateSnapshot(trainer.stateDict()) : null,
                 first ? evals.toArray(new double[0][]) : new double[0][], lastLoss[0], divergedAt, divergence,
                 trainer.step() - firstStep, seconds, collective.nanos() / 1e9, collective.calls());
-        return List.of(s).iterator();
     }
 
     private static StateDict state(Module model) {

@@ -20,6 +20,10 @@ final class SparkContexts {
                     // (Spark's default, 40 checks 15 s apart, reads as a hang)
                     .setIfMissing("spark.scheduler.barrier.maxConcurrentTasksCheck.maxFailures", "3")
                     .setIfMissing("spark.scheduler.barrier.maxConcurrentTasksCheck.interval", "2s");
+            if (conf.get("spark.master").startsWith("local")) {
+                // one machine: keep the driver, and so the replicas' sockets, on the loopback interface
+                conf.setIfMissing("spark.driver.host", "127.0.0.1").setIfMissing("spark.driver.bindAddress", "127.0.0.1");
+            }
             context = new JavaSparkContext(conf);
             context.setLogLevel("WARN");
         }

@@ -74,7 +74,7 @@ final class SparkTraining {
                 model = new StateSnapshot(sd);
                 trainer = new StateSnapshot(driver.stateDict());
             }
-            ReplicaTask task = new ReplicaTask(json, options.syncBatchNorm(), options.divergeFactor(), options.divergePatience(),
+            ReplicaTask task = new ReplicaTask(json, options.syncBatchNorm(), options.channel().equals("socket"), options.divergeFactor(), options.divergePatience(),
                     model, trainer, end);
             List<Segment> segments = new ArrayList<>(BarrierStage.run(sc, options.workers(), task, Segment.class));
             segments.sort(Comparator.comparingInt(Segment::rank));
