@@ -29,4 +29,11 @@ final class SparkContexts {
         }
         return context;
     }
+
+    /** The first line of an exception's message: Spark's job failures carry the task's stack trace after it. */
+    static String firstLine(Throwable e) {
+        String m = String.valueOf(e.getMessage());
+        int nl = m.indexOf('\n');
+        return nl < 0 ? m : m.substring(0, nl);
+    }
 }

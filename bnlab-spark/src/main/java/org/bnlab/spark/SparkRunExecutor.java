@@ -47,8 +47,8 @@ final class SparkRunExecutor implements RunExecutor {
         try {
             encoded = new ArrayList<>(sc.parallelize(jobs, Math.max(1, jobs.size()))
                     .map(new LabTask(settings, experiment, call, inputs.size(), List.copyOf(earlier))).collect());
-        } catch (RuntimeException e) {
-            throw new IllegalStateException("spark: " + experiment + ": a run failed on every attempt: " + firstLine(e), e);
+        } catch (Exception e) { // SparkException is checked, and thrown undeclared from Scala
+            throw new IllegalStateException("spark: " + experiment + ": a run failed on every attempt: " + SparkContexts.firstLine(e), e);
         }
         earlier.add(encoded);
         List<R> out = new ArrayList<>();
@@ -58,9 +58,4 @@ final class SparkRunExecutor implements RunExecutor {
         return out;
     }
 
-    private static String firstLine(Throwable e) {
-        String m = String.valueOf(e.getMessage());
-        int nl = m.indexOf('\n');
-        return nl < 0 ? m : m.substring(0, nl);
-    }
 }

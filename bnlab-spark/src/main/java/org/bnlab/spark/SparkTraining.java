@@ -76,7 +76,13 @@ final class SparkTraining {
             }
             ReplicaTask task = new ReplicaTask(json, options.syncBatchNorm(), options.channel().equals("socket"), options.divergeFactor(), options.divergePatience(),
                     model, trainer, end);
-            List<Segment> segments = new ArrayList<>(BarrierStage.run(sc, options.workers(), task, Segment.class));
+            List<Segment> segments;
+            try {
+                segments = new ArrayList<>(BarrierStage.run(sc, options.workers(), task, Segment.class));
+            } catch (Exception e) { // SparkException is checked, and thrown undeclared from Scala
+                throw new IllegalStateException("spark: steps " + (driver.step() + 1) + " to " + end + " failed: "
+                        + SparkContexts.firstLine(e), e);
+            }
             segments.sort(Comparator.comparingInt(Segment::rank));
             Segment first = segments.get(0);
             if (first.divergedAt() >= 0) {
