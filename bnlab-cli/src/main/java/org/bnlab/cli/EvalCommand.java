@@ -58,7 +58,7 @@ public final class EvalCommand implements Callable<Integer> {
                 ds = ds.standardized();
             }
         } else {
-            ds = TrainCommand.loadData(config);
+            ds = config.loadData();
         }
         DataChecks.requireTest(ds);
         Sequential model = CheckpointLoading.build(config, loaded.stateDict(), file);

@@ -36,6 +36,10 @@ public final class LabOptions {
     @Option(names = "--threads", description = "worker threads (default: all cores); results do not depend on it")
     Integer threads;
 
+    @Option(names = "--spark", paramLabel = "MASTER", description = "run each independent run (experiment x setting x seed) "
+            + "as an Apache Spark task on MASTER (local[*], spark://HOST:7077); same numbers (docs/SCALE.md)")
+    String spark;
+
     @Option(names = "--out", paramLabel = "DIR", description = "output directory (default: runs/<name>-<timestamp>)")
     Path out;
 
@@ -60,7 +64,9 @@ public final class LabOptions {
         }
         Dataset ds = data.load("mnist-sample");
         DataChecks.requireTest(ds);
-        return new LabContext(ds, n, seedList, quick, workers, System.out);
+        LabContext ctx = new LabContext(ds, n, seedList, quick, workers, System.out);
+        return spark == null ? ctx
+                : ctx.withExecutor(SparkBackend.find("--spark").labExecutor(spark, ctx, data.name("mnist-sample"), data.dir()));
     }
 
     /** The output directory, created and checked writable: called before any computation. */

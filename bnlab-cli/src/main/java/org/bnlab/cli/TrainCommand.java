@@ -140,12 +140,28 @@ public final class TrainCommand implements Callable<Integer> {
             + "statistics) or local (each replica's slice) (default: ${DEFAULT-VALUE})")
     String replicaBn;
 
+    @Option(names = "--spark", paramLabel = "MASTER", description = "train data-parallel on Apache Spark (local[2], "
+            + "spark://HOST:7077): --workers replicas in barrier tasks, each on its slice of every batch (docs/SCALE.md)")
+    String spark;
+
+    @Option(names = "--workers", defaultValue = "2", description = "replicas with --spark (default: ${DEFAULT-VALUE})")
+    int workers;
+
+    @Option(names = "--spark-bn", defaultValue = "sync", description = "BatchNorm statistics with --spark: sync (of the "
+            + "global batch, SyncBatchNorm) or local (each replica's slice) (default: ${DEFAULT-VALUE})")
+    String sparkBn;
+
+    @Option(names = "--spark-channel", defaultValue = "socket", description = "how --spark replicas exchange statistics and "
+            + "gradients: socket (TCP between the tasks) or barrier (Spark's allGather via the driver, ~1 s per exchange) "
+            + "(default: ${DEFAULT-VALUE})")
+    String sparkChannel;
+
     @Spec
     CommandSpec spec;
 
     /** Options that may be given with --resume; every other option would change the run and is refused. */
     static final List<String> RESUMABLE = List.of("--resume", "--steps", "--epochs", "--eval-every", "--checkpoint-every",
-            "--threads", "--out", "--replicas", "--replica-bn");
+            "--threads", "--out", "--replicas", "--replica-bn", "--spark", "--workers", "--spark-bn", "--spark-channel");
 
     @Override
     public Integer call() throws IOException {
@@ -161,6 +177,8 @@ public final class TrainCommand implements Callable<Integer> {
         if (checkpointEvery < 1) {
             throw new IllegalArgumentException("--checkpoint-every must be >= 1, got " + checkpointEvery);
         }
+        SparkBackend.Training distributed = spark == null ? null : sparkTraining();
+        SparkBackend backend = spark == null ? null : SparkBackend.find("--spark"); // before any output
         Checkpoint.Loaded saved = null;
         TrainConfig config;
         if (resume != null) {
@@ -197,7 +215,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         OutputDir.prepare(out, "--out");
         RunDirectory run = RunDirectory.open(out);
-        Dataset ds = loadData(config);
+        Dataset ds = config.loadData();
         DataChecks.requireUsable(ds, config.batch());
         if (epochs != null) {
             config = config.withSteps((long) epochs * (ds.train().size() / config.batch()));
@@ -249,8 +267,13 @@ public final class TrainCommand implements Callable<Integer> {
         try (MetricsLog metrics = MetricsLog.append(metricsFile);
              Progress progress = new Progress("train", config.steps(), System.out, 10);
              SignalCheckpoint signals = SignalCheckpoint.install(checkpoints)) {
-            trainer.addListener(progress).addListener(metrics).addListener(checkpoints).addListener(signals);
-            trainer.fitTo(config.steps());
+            if (distributed == null) {
+                trainer.addListener(progress).addListener(metrics).addListener(checkpoints).addListener(signals);
+                trainer.fitTo(config.steps());
+            } else {
+                backend.fitTo(trainer, config, config.steps(), distributed,
+                        List.of(progress, metrics, checkpoints, signals));
+            }
         } catch (DivergedException e) {
             Path last = run.latest();
             throw new DivergedException(e.step(), e.getMessage().replaceFirst("^training diverged at step \\d+: ", "")
@@ -295,6 +318,21 @@ public final class TrainCommand implements Callable<Integer> {
         return norm;
     }
 
+    /** The --spark options, checked; the batch is checked against --workers when the trainer is built. */
+    private SparkBackend.Training sparkTraining() {
+        if (workers < 1) {
+            throw new IllegalArgumentException("--workers must be >= 1, got " + workers);
+        }
+        if (!sparkBn.equals("sync") && !sparkBn.equals("local")) {
+            throw new IllegalArgumentException("--spark-bn must be sync or local, got '" + sparkBn + "'");
+        }
+        if (!sparkChannel.equals("socket") && !sparkChannel.equals("barrier")) {
+            throw new IllegalArgumentException("--spark-channel must be socket or barrier, got '" + sparkChannel + "'");
+        }
+        return new SparkBackend.Training(spark, workers, sparkBn.equals("sync"), sparkChannel, checkpointEvery, divergeFactor,
+                divergePatience);
+    }
+
     private boolean matched(String option) {
         return spec.commandLine().getParseResult().hasMatchedOption(option);
     }
@@ -318,11 +356,6 @@ public final class TrainCommand implements Callable<Integer> {
             throw new IOException(dir + ": the checkpoint has no optimizer/trainer state to resume from");
         }
         return saved;
-    }
-
-    static Dataset loadData(TrainConfig config) throws IOException {
-        Dataset ds = config.dataDir() != null ? Datasets.fromDirectory(Path.of(config.dataDir())) : Datasets.load(config.dataset());
-        return config.standardize() ? ds.standardized() : ds;
     }
 
     static String describe(ModelSpec s) {

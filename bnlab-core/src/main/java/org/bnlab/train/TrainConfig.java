@@ -1,7 +1,10 @@
 package org.bnlab.train;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import org.bnlab.data.Dataset;
+import org.bnlab.data.Datasets;
 import org.bnlab.nn.Module;
 import org.bnlab.nn.Parameter;
 import org.bnlab.optim.Adam;
@@ -64,6 +67,12 @@ public record TrainConfig(String dataset, String dataDir, boolean standardize, M
     /** The paper's MNIST setup: SGD, batch 60, no schedule; the caller picks lr, steps and data. */
     public static TrainConfig paper(String dataset, ModelSpec model, double lr, long steps, int evalEvery, long seed) {
         return new TrainConfig(dataset, null, false, model, "sgd", lr, 0, false, 0, "none", 1, 1, 60, steps, evalEvery, seed, 0);
+    }
+
+    /** This recipe's data: {@code dataDir}'s IDX files or the named dataset, standardized if asked. */
+    public Dataset loadData() throws IOException {
+        Dataset ds = dataDir != null ? Datasets.fromDirectory(Path.of(dataDir)) : Datasets.load(dataset);
+        return standardize ? ds.standardized() : ds;
     }
 
     /** A trainer for a freshly initialized preset model (seeded by {@link #seed()}) on {@code data}. */

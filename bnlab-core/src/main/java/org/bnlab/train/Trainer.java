@@ -7,6 +7,7 @@ import java.util.function.IntFunction;
 import org.bnlab.data.BatchIterator;
 import org.bnlab.data.SampleOrder;
 import org.bnlab.data.Split;
+import org.bnlab.dist.Collective;
 import org.bnlab.nn.CrossEntropyLoss;
 import org.bnlab.nn.Module;
 import org.bnlab.nn.Parameter;
@@ -55,6 +56,8 @@ public final class Trainer {
     private final List<TrainingListener> listeners = new ArrayList<>();
     /** Data-parallel replicas on threads, or null for one model. */
     private final DataParallel parallel;
+    /** This replica's share of each step in data-parallel training, or null for single-process training. */
+    private final ReplicaShard shard;
 
     private long step;
     private double lossSinceEval;
@@ -96,6 +99,7 @@ public final class Trainer {
         }
         this.batches = batchBuilder.build();
         this.evaluator = new Evaluator(model);
+        this.shard = b.collective == null ? null : new ReplicaShard(b.collective, b.rank, b.batchSize);
         listeners.addAll(b.listeners);
     }
 
@@ -113,7 +117,10 @@ public final class Trainer {
         return this;
     }
 
-    /** One optimization step on the next mini-batch; returns its loss. Listeners are not called. */
+    /**
+     * One optimization step on the next mini-batch; returns its loss (as a replica: the global batch's).
+     * Listeners are not called.
+     */
     public float trainStep() {
         batches.next();
         float l;
@@ -122,10 +129,20 @@ public final class Trainer {
             l = parallel.step(batches.images().data(), batches.labels(), batches.labels().length);
         } else {
             model.zeroGrad();
-            Tensor logits = model.forwardBuffered(batches.images(), true);
-            checkFinite(logits);
-            l = loss.forward(logits, batches.labels());
-            model.backwardBuffered(loss.gradBuffer(), false); // the data batch needs no gradient
+            if (shard == null) {
+                Tensor logits = model.forwardBuffered(batches.images(), true);
+                checkFinite(logits);
+                l = loss.forward(logits, batches.labels());
+                model.backwardBuffered(loss.gradBuffer(), false); // the data batch needs no gradient
+            } else {
+                // no check of the slice's outputs here: a replica stopping alone would leave the others waiting
+                // in the collective; non-finite outputs make the global loss non-finite, seen by every replica below
+                Tensor logits = model.forwardBuffered(shard.images(batches.images()), true);
+                float sliceLoss = loss.forward(logits, shard.labels(batches.labels()));
+                shard.scaleLossGradient(loss.gradBuffer());
+                model.backwardBuffered(loss.gradBuffer(), false);
+                l = shard.allReduce(params, sliceLoss);
+            }
             if (clipNorm > 0) {
                 GradClip.clipGradNorm(params, clipNorm);
             }
@@ -399,6 +416,8 @@ public final class Trainer {
         private int replicas = 1;
         private IntFunction<Sequential> replicaFactory;
         private DataParallel.BatchStatistics replicaStatistics = DataParallel.BatchStatistics.GLOBAL;
+        private Collective collective;
+        private int rank;
 
         private Builder(Module model, Split train) {
             if (model == null || train == null) {
@@ -513,6 +532,30 @@ public final class Trainer {
             return this;
         }
 
+        /**
+         * Makes this trainer replica {@code rank} of {@code collective.size()} in synchronous data-parallel
+         * training: every replica, built with the same model initialization, options and seed, draws the
+         * same global batches, computes on its contiguous slice of each (the first N % R ranks one example
+         * more), and steps its optimizer on the gradient summed over the replicas in rank order
+         * ({@link ReplicaShard}), so all replicas hold the same parameters and optimizer state after every
+         * step and {@link #stateDict()} is the single-process format. For BatchNorm over the global batch,
+         * convert the model with {@link org.bnlab.nn.norm.SyncBatchNorm#convert} on the same collective;
+         * without it each replica normalizes with its slice's statistics. Every replica must run the same
+         * steps (the collective is called once per step, plus SyncBatchNorm's calls); the batch must hold
+         * at least one example per replica.
+         */
+        public Builder replica(Collective collective, int rank) {
+            if (collective == null) {
+                throw new IllegalArgumentException("Trainer: the collective of a replica must not be null");
+            }
+            if (rank < 0 || rank >= collective.size()) {
+                throw new IllegalArgumentException("Trainer: replica rank " + rank + " is outside [0, " + collective.size() + ")");
+            }
+            this.collective = collective;
+            this.rank = rank;
+            return this;
+        }
+
         public Trainer build() {
             if (replicas > 1 && !(model instanceof Sequential)) {
                 throw new IllegalArgumentException("Trainer: data parallelism needs a Sequential model, got "
@@ -520,6 +563,13 @@ public final class Trainer {
             }
             if (replicas > 1 && clipNorm > 0) {
                 throw new IllegalArgumentException("Trainer: gradient clipping is not available with data parallelism");
+            }
+            if (replicas > 1 && collective != null) {
+                throw new IllegalArgumentException("Trainer: choose threads (dataParallel) or a collective (replica), not both");
+            }
+            if (collective != null && batchSize < collective.size()) {
+                throw new IllegalArgumentException("Trainer: batch size " + batchSize + " is smaller than the number of replicas ("
+                        + collective.size() + "); every replica needs at least one example of each batch");
             }
             if (train.size() < batchSize) {
                 throw new IllegalArgumentException("Trainer: batch size " + batchSize + " is larger than the training split ("

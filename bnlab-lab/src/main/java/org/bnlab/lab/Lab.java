@@ -23,7 +23,7 @@ public final class Lab {
         for (Experiment e : experiments) {
             long s0 = System.nanoTime();
             ctx.log().printf("[%d/%d] %s: %s%n", results.size() + 1, experiments.size(), e.name(), e.summary());
-            ExperimentResult r = e.run(ctx);
+            ExperimentResult r = Runs.within(ctx.executor(), e.name(), () -> e.run(ctx));
             results.add(r);
             ctx.log().printf("[%d/%d] %s done in %.0f s%n", results.size(), experiments.size(), e.name(), (System.nanoTime() - s0) / 1e9);
             for (Claim c : r.claims()) {
