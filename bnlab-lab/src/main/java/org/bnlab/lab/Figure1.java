@@ -47,7 +47,10 @@ public final class Figure1 implements Experiment {
 
     record Job(long seed, boolean bn) {}
 
-    /** @param percentiles at the evaluations; @param trace at {@link #traceSteps} (step 0 first) */
+    /**
+     * @param percentiles the 15/50/85th percentiles at each evaluation (the drift's points)
+     * @param trace       the same at {@link #traceSteps} (step 0 first), for charts (b, c)
+     */
     record Out(RunResult run, double[][] percentiles, double[][] trace) {}
 
     /** 0, then every tenth of {@code evalEvery} up to it, then every evaluation: where (b, c) are drawn. */

@@ -64,10 +64,10 @@ public final class SmallBatch implements Experiment {
                 (spec, batch, steps, seed) -> NormRuns.sgd(ctx, spec, lr60 * batch / 60, 0, batch, steps, (int) steps, seed));
     }
 
-    /** CNN: a quarter of the conv experiment's examples (32 per conv step instead of 128), 3,200 for the default 10,000 steps. */
+    /** CNN: 32 examples per 100 main-run steps (a quarter of the conv experiment's), 3,200 for the default 10,000. */
     static Panel cnn(LabContext ctx) {
         return new Panel("cnn", "CNN", List.of("none", "batch", "renorm", "group:8", "layer"), new int[] {2, 8, 32},
-                Conv.steps(ctx) * 32, "SGD momentum 0.9, lr 0.05 x batch / 128 (the conv experiment's rate at its batch)",
+                Math.max(1, ctx.steps() / 100) * 32, "SGD momentum 0.9, lr 0.05 x batch / 128 (the conv experiment's rate at its batch)",
                 norm -> new ModelSpec("cnn", 1, 28, 28, ctx.data().classes(), List.of(), "relu", norm, "default", 0, 0),
                 (spec, batch, steps, seed) -> NormRuns.sgd(ctx, spec, Conv.LR * batch / Conv.BATCH, Conv.MOMENTUM, batch, steps,
                         (int) steps, seed));

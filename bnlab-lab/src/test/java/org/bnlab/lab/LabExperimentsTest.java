@@ -18,6 +18,8 @@ import org.bnlab.lab.report.Chart;
 import org.bnlab.lab.report.Claim;
 import org.bnlab.lab.report.ExperimentResult;
 import org.bnlab.lab.report.Series;
+import org.bnlab.engine.Engine;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -26,9 +28,23 @@ import org.junit.jupiter.params.provider.MethodSource;
 class LabExperimentsTest {
     private static Dataset data;
 
+    private static int threads;
+
+    /**
+     * As {@code bnlab paper} runs the lab: independent runs side by side on the workers, each run's
+     * kernels on its own thread (the kernels' thread-local scratch is not meant to be shared by two
+     * runs interleaving on one pool thread).
+     */
     @BeforeAll
     static void load() throws IOException {
         data = Datasets.load("mnist-sample");
+        threads = Engine.threads();
+        Engine.setThreads(1);
+    }
+
+    @AfterAll
+    static void restoreThreads() {
+        Engine.setThreads(threads);
     }
 
     static Stream<Experiment> experiments() {

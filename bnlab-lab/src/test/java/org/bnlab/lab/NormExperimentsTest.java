@@ -9,23 +9,56 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.bnlab.data.Dataset;
 import org.bnlab.data.Datasets;
+import org.bnlab.data.Split;
 import org.bnlab.lab.report.Claim;
 import org.bnlab.lab.report.ExperimentResult;
+import org.bnlab.engine.Engine;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The normalization-family experiments with tiny settings (100 main-run steps, so 33-step sweeps):
+ * The normalization-family experiments with tiny settings (a quarter of mnist-sample, 100 main-run
+ * steps, so 33-step sweeps):
  * charts, table, claims with verdicts, the same numbers twice (whatever the worker count), and the
  * report-level checks of {@link LabExperimentsTest}.
  */
 class NormExperimentsTest {
     private static Dataset data;
 
+    private static int threads;
+
+    /**
+     * As {@code bnlab paper} runs the lab: independent runs side by side on the workers, each run's
+     * kernels on its own thread (the kernels' thread-local scratch is not meant to be shared by two
+     * runs interleaving on one pool thread).
+     */
     @BeforeAll
     static void load() throws IOException {
-        data = Datasets.load("mnist-sample");
+        Dataset full = Datasets.load("mnist-sample");
+        data = new Dataset("mnist-sample", full.source() + ", every 4th image", full.classes(), everyNth(full.train(), 4),
+                everyNth(full.test(), 4), full.mean(), full.std());
+        threads = Engine.threads();
+        Engine.setThreads(1);
+    }
+
+    /** Every n-th example of {@code s} (all classes stay: the splits are sorted by class). */
+    private static Split everyNth(Split s, int n) {
+        int count = (s.size() + n - 1) / n;
+        int f = s.features();
+        float[] x = new float[count * f];
+        int[] y = new int[count];
+        for (int i = 0; i < count; i++) {
+            System.arraycopy(s.images(), i * n * f, x, i * f, f);
+            y[i] = s.labels()[i * n];
+        }
+        return Split.of(x, y, s.channels(), s.rows(), s.cols());
+    }
+
+    @AfterAll
+    static void restoreThreads() {
+        Engine.setThreads(threads);
     }
 
     static Stream<Experiment> experiments() {
