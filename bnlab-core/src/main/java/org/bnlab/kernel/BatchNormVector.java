@@ -11,13 +11,14 @@ import jdk.incubator.vector.VectorSpecies;
  *       along s. Sums are kept in float vector lanes for at most {@value #FLUSH} elements, then added
  *       into a double (PyTorch accumulates in double too); that bounds the float error to ~1e-6.</li>
  *   <li>s = 1 (dense [N, C]): a channel is a column; vectors run across channels, one lane per
- *       channel; float lanes are flushed into double sums every 64 rows.</li>
+ *       channel; float lanes are flushed into double sums every {@value #DENSE_FLUSH} rows.</li>
  * </ul>
- * Statistics take two passes over the channel, like the scalar specification: pass 1 finds the
- * mean approximately (shifted by the first value), pass 2 sums e = x - float(mean1) and e^2, which
- * refines the mean and gives the variance without cancellation. The layer runs stats and normalize
- * channel by channel, so passes 2 and 3 read from cache. If float sums overflow (|x| ~ 1e30), the
- * channel is recomputed by the scalar double-precision kernel.
+ * Both walk the view in memory order (see {@link BatchNormKernel}), except {@link #stats}: the exact
+ * two-pass statistics of one channel at a time, which the layers call only for channels whose
+ * one-pass {@link #shiftedSums} are ill-conditioned. Pass 1 finds the mean approximately (shifted by
+ * the first value), pass 2 sums e = x - float(mean1) and e^2, which refines the mean and gives the
+ * variance without cancellation. If float sums overflow (|x| ~ 1e30), the channel is recomputed by
+ * the scalar double-precision kernel.
  */
 final class BatchNormVector implements BatchNormKernel {
     private static final VectorSpecies<Float> F = Lanes.FLOAT; // operator caches filled first, see Lanes
@@ -88,6 +89,84 @@ final class BatchNormVector implements BatchNormKernel {
             if (!ok) {
                 // Overflow in float lanes (|x| near 1e30) or a NaN/Inf: the double kernel decides.
                 reference.stats(x, off, n, C, s, c, c + 1, mean, var);
+            }
+        }
+    }
+
+    @Override
+    public void shiftedSums(float[] x, int off, int n, int C, int s, int c0, int c1,
+                            float[] shift, double[] sum, double[] sumSq) {
+        if (s == 1) {
+            shiftedSumsDense(x, off, n, C, c0, c1, shift, sum, sumSq);
+            return;
+        }
+        java.util.Arrays.fill(sum, c0, c1, 0.0);
+        java.util.Arrays.fill(sumSq, c0, c1, 0.0);
+        for (int i = 0; i < n; i++) {
+            for (int c = c0; c < c1; c++) {
+                int base = off + (i * C + c) * s;
+                float k = shift[c];
+                FloatVector kv = FloatVector.broadcast(F, k);
+                int j = 0;
+                while (j < s) {
+                    int end = Math.min(s, j + FLUSH);
+                    FloatVector a1 = FloatVector.zero(F);
+                    FloatVector b1 = FloatVector.zero(F);
+                    FloatVector a2 = FloatVector.zero(F);
+                    FloatVector b2 = FloatVector.zero(F);
+                    // e = x - shift: sum e, sum e^2
+                    for (; j + 2 * L <= end; j += 2 * L) {
+                        FloatVector e = FloatVector.fromArray(F, x, base + j).sub(kv);
+                        FloatVector f = FloatVector.fromArray(F, x, base + j + L).sub(kv);
+                        a1 = a1.add(e);
+                        b1 = b1.add(f);
+                        a2 = e.fma(e, a2);
+                        b2 = f.fma(f, b2);
+                    }
+                    for (; j + L <= end; j += L) {
+                        FloatVector e = FloatVector.fromArray(F, x, base + j).sub(kv);
+                        a1 = a1.add(e);
+                        a2 = e.fma(e, a2);
+                    }
+                    float t1 = a1.add(b1).reduceLanes(VectorOperators.ADD);
+                    float t2 = a2.add(b2).reduceLanes(VectorOperators.ADD);
+                    for (; j < end; j++) {
+                        float e = x[base + j] - k;
+                        t1 += e;
+                        t2 = Math.fma(e, e, t2);
+                    }
+                    sum[c] += t1;
+                    sumSq[c] += t2;
+                }
+            }
+        }
+    }
+
+    /** Dense shifted sums: rows in order, per-channel float accumulators flushed every {@value #DENSE_FLUSH} rows. */
+    private static void shiftedSumsDense(float[] x, int off, int n, int C, int c0, int c1,
+                                         float[] shift, double[] sum, double[] sumSq) {
+        int w = c1 - c0;
+        float[] t = scratch(2 * w);
+        // t[0, w): sums of the shifted values; t[w, 2w): sums of their squares
+        java.util.Arrays.fill(t, 0, 2 * w, 0f);
+        java.util.Arrays.fill(sum, c0, c1, 0.0);
+        java.util.Arrays.fill(sumSq, c0, c1, 0.0);
+        for (int i = 0; i < n; i++) {
+            int row = off + i * C + c0;
+            int v = 0;
+            for (; v + L <= w; v += L) {
+                FloatVector e = FloatVector.fromArray(F, x, row + v).sub(FloatVector.fromArray(F, shift, c0 + v));
+                FloatVector.fromArray(F, t, v).add(e).intoArray(t, v);
+                e.fma(e, FloatVector.fromArray(F, t, w + v)).intoArray(t, w + v);
+            }
+            for (; v < w; v++) {
+                float e = x[row + v] - shift[c0 + v];
+                t[v] += e;
+                t[w + v] = Math.fma(e, e, t[w + v]);
+            }
+            if ((i + 1) % DENSE_FLUSH == 0 || i == n - 1) {
+                flushInto(t, 0, sum, c0, w);
+                flushInto(t, w, sumSq, c0, w);
             }
         }
     }
@@ -220,16 +299,16 @@ final class BatchNormVector implements BatchNormKernel {
             normalizeDense(x, y, off, n, C, c0, c1, meanHi, meanLo, alpha, beta);
             return;
         }
-        for (int c = c0; c < c1; c++) {
-            float hi = meanHi[c];
-            float lo = meanLo[c];
-            float al = alpha[c];
-            float be = beta[c];
-            FloatVector hv = FloatVector.broadcast(F, hi);
-            FloatVector lv = FloatVector.broadcast(F, lo);
-            FloatVector av = FloatVector.broadcast(F, al);
-            FloatVector bv = FloatVector.broadcast(F, be);
-            for (int i = 0; i < n; i++) {
+        for (int i = 0; i < n; i++) {
+            for (int c = c0; c < c1; c++) {
+                float hi = meanHi[c];
+                float lo = meanLo[c];
+                float al = alpha[c];
+                float be = beta[c];
+                FloatVector hv = FloatVector.broadcast(F, hi);
+                FloatVector lv = FloatVector.broadcast(F, lo);
+                FloatVector av = FloatVector.broadcast(F, al);
+                FloatVector bv = FloatVector.broadcast(F, be);
                 int base = off + (i * C + c) * s;
                 int j = 0;
                 // y = ((x - hi) - lo) * alpha + beta: one FMA after an exact subtraction
@@ -281,14 +360,14 @@ final class BatchNormVector implements BatchNormKernel {
             backwardSumsDense(x, dy, off, n, C, c0, c1, meanHi, meanLo, sumDy, sumDyXmu);
             return;
         }
-        for (int c = c0; c < c1; c++) {
-            float hi = meanHi[c];
-            float lo = meanLo[c];
-            FloatVector hv = FloatVector.broadcast(F, hi);
-            FloatVector lv = FloatVector.broadcast(F, lo);
-            double sd = 0;
-            double sdx = 0;
-            for (int i = 0; i < n; i++) {
+        java.util.Arrays.fill(sumDy, c0, c1, 0.0);
+        java.util.Arrays.fill(sumDyXmu, c0, c1, 0.0);
+        for (int i = 0; i < n; i++) {
+            for (int c = c0; c < c1; c++) {
+                float hi = meanHi[c];
+                float lo = meanLo[c];
+                FloatVector hv = FloatVector.broadcast(F, hi);
+                FloatVector lv = FloatVector.broadcast(F, lo);
                 int base = off + (i * C + c) * s;
                 int j = 0;
                 while (j < s) {
@@ -318,14 +397,19 @@ final class BatchNormVector implements BatchNormKernel {
                         t1 += g;
                         t2 = Math.fma((x[base + j] - hi) - lo, g, t2);
                     }
-                    sd += t1;
-                    sdx += t2;
+                    sumDy[c] += t1;
+                    sumDyXmu[c] += t2;
                 }
             }
-            if (Double.isFinite(sd) && Double.isFinite(sdx)) {
-                sumDy[c] = sd;
-                sumDyXmu[c] = sdx;
-            } else {
+        }
+        recomputeNonFinite(x, dy, off, n, C, s, c0, c1, meanHi, meanLo, sumDy, sumDyXmu);
+    }
+
+    /** Channels whose float partial sums overflowed (or saw NaN/Inf): the double kernel decides. */
+    private void recomputeNonFinite(float[] x, float[] dy, int off, int n, int C, int s, int c0, int c1,
+                                    float[] meanHi, float[] meanLo, double[] sumDy, double[] sumDyXmu) {
+        for (int c = c0; c < c1; c++) {
+            if (!Double.isFinite(sumDy[c]) || !Double.isFinite(sumDyXmu[c])) {
                 reference.backwardSums(x, dy, off, n, C, s, c, c + 1, meanHi, meanLo, sumDy, sumDyXmu);
             }
         }
@@ -360,11 +444,7 @@ final class BatchNormVector implements BatchNormKernel {
                 flushInto(t, w, sumDyXmu, c0, w);
             }
         }
-        for (int c = c0; c < c1; c++) {
-            if (!Double.isFinite(sumDy[c]) || !Double.isFinite(sumDyXmu[c])) {
-                reference.backwardSums(x, dy, off, n, C, 1, c, c + 1, meanHi, meanLo, sumDy, sumDyXmu);
-            }
-        }
+        recomputeNonFinite(x, dy, off, n, C, 1, c0, c1, meanHi, meanLo, sumDy, sumDyXmu);
     }
 
     @Override
@@ -390,18 +470,18 @@ final class BatchNormVector implements BatchNormKernel {
             }
             return;
         }
-        for (int c = c0; c < c1; c++) {
-            float hi = meanHi[c];
-            float lo = meanLo[c];
-            float ac = a[c];
-            float md = meanDy[c];
-            float nk = -k[c];
-            FloatVector hv = FloatVector.broadcast(F, hi);
-            FloatVector lv = FloatVector.broadcast(F, lo);
-            FloatVector av = FloatVector.broadcast(F, ac);
-            FloatVector mv = FloatVector.broadcast(F, md);
-            FloatVector kv = FloatVector.broadcast(F, nk);
-            for (int i = 0; i < n; i++) {
+        for (int i = 0; i < n; i++) {
+            for (int c = c0; c < c1; c++) {
+                float hi = meanHi[c];
+                float lo = meanLo[c];
+                float ac = a[c];
+                float md = meanDy[c];
+                float nk = -k[c];
+                FloatVector hv = FloatVector.broadcast(F, hi);
+                FloatVector lv = FloatVector.broadcast(F, lo);
+                FloatVector av = FloatVector.broadcast(F, ac);
+                FloatVector mv = FloatVector.broadcast(F, md);
+                FloatVector kv = FloatVector.broadcast(F, nk);
                 int base = off + (i * C + c) * s;
                 int j = 0;
                 // dx = a * ((dy - mean(dy)) - (x - mean) * k)
@@ -437,10 +517,10 @@ final class BatchNormVector implements BatchNormKernel {
             }
             return;
         }
-        for (int c = c0; c < c1; c++) {
-            float ac = a[c];
-            FloatVector av = FloatVector.broadcast(F, ac);
-            for (int i = 0; i < n; i++) {
+        for (int i = 0; i < n; i++) {
+            for (int c = c0; c < c1; c++) {
+                float ac = a[c];
+                FloatVector av = FloatVector.broadcast(F, ac);
                 int base = off + (i * C + c) * s;
                 int j = 0;
                 for (; j + L <= s; j += L) {
