@@ -142,7 +142,12 @@ final class BatchNormVector implements BatchNormKernel {
         }
     }
 
-    /** Dense shifted sums: rows in order, per-channel float accumulators flushed every {@value #DENSE_FLUSH} rows. */
+    /**
+     * Dense shifted sums: rows in order, per-channel float accumulators (a row of scratch, in L1)
+     * flushed into the double sums every {@value #DENSE_FLUSH} rows. Four rows go into the
+     * accumulators at a time: one load and one store of each accumulator per four rows of x, so the
+     * loop runs at the speed x streams in rather than at the speed of the accumulator traffic.
+     */
     private static void shiftedSumsDense(float[] x, int off, int n, int C, int c0, int c1,
                                          float[] shift, double[] sum, double[] sumSq) {
         int w = c1 - c0;
@@ -151,23 +156,51 @@ final class BatchNormVector implements BatchNormKernel {
         java.util.Arrays.fill(t, 0, 2 * w, 0f);
         java.util.Arrays.fill(sum, c0, c1, 0.0);
         java.util.Arrays.fill(sumSq, c0, c1, 0.0);
-        for (int i = 0; i < n; i++) {
-            int row = off + i * C + c0;
-            int v = 0;
-            for (; v + L <= w; v += L) {
-                FloatVector e = FloatVector.fromArray(F, x, row + v).sub(FloatVector.fromArray(F, shift, c0 + v));
-                FloatVector.fromArray(F, t, v).add(e).intoArray(t, v);
-                e.fma(e, FloatVector.fromArray(F, t, w + v)).intoArray(t, w + v);
+        int i = 0;
+        while (i < n) {
+            int end = Math.min(n, i + DENSE_FLUSH);
+            for (; i + 4 <= end; i += 4) {
+                int r0 = off + i * C + c0;
+                int r1 = r0 + C;
+                int r2 = r1 + C;
+                int r3 = r2 + C;
+                int v = 0;
+                // e = x - shift over four rows: sum e, sum e^2
+                for (; v + L <= w; v += L) {
+                    FloatVector k = FloatVector.fromArray(F, shift, c0 + v);
+                    FloatVector e0 = FloatVector.fromArray(F, x, r0 + v).sub(k);
+                    FloatVector e1 = FloatVector.fromArray(F, x, r1 + v).sub(k);
+                    FloatVector e2 = FloatVector.fromArray(F, x, r2 + v).sub(k);
+                    FloatVector e3 = FloatVector.fromArray(F, x, r3 + v).sub(k);
+                    FloatVector.fromArray(F, t, v).add(e0.add(e1).add(e2.add(e3))).intoArray(t, v);
+                    e0.fma(e0, e1.fma(e1, e2.fma(e2, e3.fma(e3, FloatVector.fromArray(F, t, w + v))))).intoArray(t, w + v);
+                }
+                for (; v < w; v++) {
+                    float k = shift[c0 + v];
+                    float e0 = x[r0 + v] - k;
+                    float e1 = x[r1 + v] - k;
+                    float e2 = x[r2 + v] - k;
+                    float e3 = x[r3 + v] - k;
+                    t[v] += (e0 + e1) + (e2 + e3);
+                    t[w + v] = Math.fma(e0, e0, Math.fma(e1, e1, Math.fma(e2, e2, Math.fma(e3, e3, t[w + v]))));
+                }
             }
-            for (; v < w; v++) {
-                float e = x[row + v] - shift[c0 + v];
-                t[v] += e;
-                t[w + v] = Math.fma(e, e, t[w + v]);
+            for (; i < end; i++) {
+                int row = off + i * C + c0;
+                int v = 0;
+                for (; v + L <= w; v += L) {
+                    FloatVector e = FloatVector.fromArray(F, x, row + v).sub(FloatVector.fromArray(F, shift, c0 + v));
+                    FloatVector.fromArray(F, t, v).add(e).intoArray(t, v);
+                    e.fma(e, FloatVector.fromArray(F, t, w + v)).intoArray(t, w + v);
+                }
+                for (; v < w; v++) {
+                    float e = x[row + v] - shift[c0 + v];
+                    t[v] += e;
+                    t[w + v] = Math.fma(e, e, t[w + v]);
+                }
             }
-            if ((i + 1) % DENSE_FLUSH == 0 || i == n - 1) {
-                flushInto(t, 0, sum, c0, w);
-                flushInto(t, w, sumSq, c0, w);
-            }
+            flushInto(t, 0, sum, c0, w);
+            flushInto(t, w, sumSq, c0, w);
         }
     }
 
@@ -415,34 +448,70 @@ final class BatchNormVector implements BatchNormKernel {
         }
     }
 
-    /** Dense backward sums, rows in order with per-channel float accumulators (see {@link #statsDense}). */
+    /** Dense backward sums, four rows at a time into per-channel float accumulators (see {@link #shiftedSumsDense}). */
     private void backwardSumsDense(float[] x, float[] dy, int off, int n, int C, int c0, int c1,
                                    float[] meanHi, float[] meanLo, double[] sumDy, double[] sumDyXmu) {
         int w = c1 - c0;
         float[] t = scratch(2 * w);
+        // t[0, w): sums of dy; t[w, 2w): sums of dy * (x - mean)
         java.util.Arrays.fill(t, 0, 2 * w, 0f);
         java.util.Arrays.fill(sumDy, c0, c1, 0.0);
         java.util.Arrays.fill(sumDyXmu, c0, c1, 0.0);
-        for (int i = 0; i < n; i++) {
-            int row = off + i * C + c0;
-            int v = 0;
-            // sum dy and sum dy * (x - mean), one pass over x and dy
-            for (; v + L <= w; v += L) {
-                FloatVector g = FloatVector.fromArray(F, dy, row + v);
-                FloatVector.fromArray(F, t, v).add(g).intoArray(t, v);
-                FloatVector.fromArray(F, x, row + v).sub(FloatVector.fromArray(F, meanHi, c0 + v))
-                        .sub(FloatVector.fromArray(F, meanLo, c0 + v))
-                        .fma(g, FloatVector.fromArray(F, t, w + v)).intoArray(t, w + v);
+        int i = 0;
+        while (i < n) {
+            int end = Math.min(n, i + DENSE_FLUSH);
+            for (; i + 4 <= end; i += 4) {
+                int r0 = off + i * C + c0;
+                int r1 = r0 + C;
+                int r2 = r1 + C;
+                int r3 = r2 + C;
+                int v = 0;
+                // sum dy and sum dy * (x - mean) over four rows
+                for (; v + L <= w; v += L) {
+                    FloatVector hi = FloatVector.fromArray(F, meanHi, c0 + v);
+                    FloatVector lo = FloatVector.fromArray(F, meanLo, c0 + v);
+                    FloatVector g0 = FloatVector.fromArray(F, dy, r0 + v);
+                    FloatVector g1 = FloatVector.fromArray(F, dy, r1 + v);
+                    FloatVector g2 = FloatVector.fromArray(F, dy, r2 + v);
+                    FloatVector g3 = FloatVector.fromArray(F, dy, r3 + v);
+                    FloatVector.fromArray(F, t, v).add(g0.add(g1).add(g2.add(g3))).intoArray(t, v);
+                    FloatVector a = FloatVector.fromArray(F, x, r3 + v).sub(hi).sub(lo).fma(g3, FloatVector.fromArray(F, t, w + v));
+                    a = FloatVector.fromArray(F, x, r2 + v).sub(hi).sub(lo).fma(g2, a);
+                    a = FloatVector.fromArray(F, x, r1 + v).sub(hi).sub(lo).fma(g1, a);
+                    FloatVector.fromArray(F, x, r0 + v).sub(hi).sub(lo).fma(g0, a).intoArray(t, w + v);
+                }
+                for (; v < w; v++) {
+                    float hi = meanHi[c0 + v];
+                    float lo = meanLo[c0 + v];
+                    float g0 = dy[r0 + v];
+                    float g1 = dy[r1 + v];
+                    float g2 = dy[r2 + v];
+                    float g3 = dy[r3 + v];
+                    t[v] += (g0 + g1) + (g2 + g3);
+                    float a = Math.fma((x[r3 + v] - hi) - lo, g3, t[w + v]);
+                    a = Math.fma((x[r2 + v] - hi) - lo, g2, a);
+                    a = Math.fma((x[r1 + v] - hi) - lo, g1, a);
+                    t[w + v] = Math.fma((x[r0 + v] - hi) - lo, g0, a);
+                }
             }
-            for (; v < w; v++) {
-                float g = dy[row + v];
-                t[v] += g;
-                t[w + v] = Math.fma((x[row + v] - meanHi[c0 + v]) - meanLo[c0 + v], g, t[w + v]);
+            for (; i < end; i++) {
+                int row = off + i * C + c0;
+                int v = 0;
+                for (; v + L <= w; v += L) {
+                    FloatVector g = FloatVector.fromArray(F, dy, row + v);
+                    FloatVector.fromArray(F, t, v).add(g).intoArray(t, v);
+                    FloatVector.fromArray(F, x, row + v).sub(FloatVector.fromArray(F, meanHi, c0 + v))
+                            .sub(FloatVector.fromArray(F, meanLo, c0 + v))
+                            .fma(g, FloatVector.fromArray(F, t, w + v)).intoArray(t, w + v);
+                }
+                for (; v < w; v++) {
+                    float g = dy[row + v];
+                    t[v] += g;
+                    t[w + v] = Math.fma((x[row + v] - meanHi[c0 + v]) - meanLo[c0 + v], g, t[w + v]);
+                }
             }
-            if ((i + 1) % DENSE_FLUSH == 0 || i == n - 1) {
-                flushInto(t, 0, sumDy, c0, w);
-                flushInto(t, w, sumDyXmu, c0, w);
-            }
+            flushInto(t, 0, sumDy, c0, w);
+            flushInto(t, w, sumDyXmu, c0, w);
         }
         recomputeNonFinite(x, dy, off, n, C, 1, c0, c1, meanHi, meanLo, sumDy, sumDyXmu);
     }

@@ -99,14 +99,11 @@ final class ChannelPasses {
         } finally {
             end();
         }
+        merge(chunks, mean, var);
         double m = (double) n * s;
         for (int c = 0; c < channels; c++) {
-            double s1 = 0;
-            double s2 = 0;
-            for (int g = 0; g < chunks; g++) {
-                s1 += partA[g][c];
-                s2 += partB[g][c];
-            }
+            double s1 = mean[c];
+            double s2 = var[c];
             double d = s1 / m;
             double v = s2 / m - d * d;
             // d^2 <= v also rejects NaN and a variance lost to cancellation (v < 0)
@@ -145,15 +142,20 @@ final class ChannelPasses {
         } finally {
             end();
         }
-        for (int c = 0; c < channels; c++) {
-            double sd = 0;
-            double sdx = 0;
-            for (int g = 0; g < chunks; g++) {
-                sd += partA[g][c];
-                sdx += partB[g][c];
+        merge(chunks, sumDy, sumDyXmu);
+    }
+
+    /** a[c] = sum over chunks g of partA[g][c], b[c] likewise from partB: added in chunk order, row by row. */
+    private void merge(int chunks, double[] a, double[] b) {
+        java.util.Arrays.fill(a, 0, channels, 0.0);
+        java.util.Arrays.fill(b, 0, channels, 0.0);
+        for (int g = 0; g < chunks; g++) {
+            double[] pa = partA[g];
+            double[] pb = partB[g];
+            for (int c = 0; c < channels; c++) {
+                a[c] += pa[c];
+                b[c] += pb[c];
             }
-            sumDy[c] = sd;
-            sumDyXmu[c] = sdx;
         }
     }
 
