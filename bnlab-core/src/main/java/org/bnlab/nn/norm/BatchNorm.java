@@ -25,8 +25,9 @@ import org.bnlab.tensor.Tensor;
  * is PyTorch's momentum=None: factor 1/numBatchesTracked. With trackRunningStats(false) there are no
  * buffers and batch statistics are used in eval too.
  *
- * <p>Robustness, beyond PyTorch: statistics are computed with a shifted two-pass formula and double
- * accumulation, so a channel with mean 1e4 and std 1e-3 normalizes correctly, a constant channel gives
+ * <p>Robustness, beyond PyTorch: statistics are shifted sums with double accumulation, in one pass
+ * over the batch in memory order, and the exact two-pass formula for a channel whose shift is far
+ * from its mean ({@link ChannelPasses}), so a channel with mean 1e4 and std 1e-3 normalizes correctly, a constant channel gives
  * exactly {@code bias}, values near 1e30 do not overflow (the running variance, a float32 buffer,
  * saturates at Float.MAX_VALUE when the batch variance exceeds it). A training batch holding NaN or Inf
  * is rejected and leaves the running statistics exactly as they were.
