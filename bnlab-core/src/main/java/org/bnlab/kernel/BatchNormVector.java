@@ -520,7 +520,32 @@ final class BatchNormVector implements BatchNormKernel {
     public void backwardInput(float[] x, float[] dy, float[] dx, int off, int n, int C, int s, int c0, int c1,
                               float[] meanHi, float[] meanLo, float[] a, float[] meanDy, float[] k) {
         if (s == 1) {
-            for (int i = 0; i < n; i++) {
+            int i = 0;
+            // two rows at a time: each channel's five coefficients are loaded once per two rows
+            for (; i + 2 <= n; i += 2) {
+                int r0 = off + i * C;
+                int r1 = r0 + C;
+                int c = c0;
+                for (; c + L <= c1; c += L) {
+                    FloatVector hi = FloatVector.fromArray(F, meanHi, c);
+                    FloatVector lo = FloatVector.fromArray(F, meanLo, c);
+                    FloatVector md = FloatVector.fromArray(F, meanDy, c);
+                    FloatVector nk = FloatVector.fromArray(F, k, c).neg();
+                    FloatVector ac = FloatVector.fromArray(F, a, c);
+                    FloatVector d0 = FloatVector.fromArray(F, x, r0 + c).sub(hi).sub(lo)
+                            .fma(nk, FloatVector.fromArray(F, dy, r0 + c).sub(md)).mul(ac);
+                    FloatVector d1 = FloatVector.fromArray(F, x, r1 + c).sub(hi).sub(lo)
+                            .fma(nk, FloatVector.fromArray(F, dy, r1 + c).sub(md)).mul(ac);
+                    // flush subnormals to zero (see Subnormals), written inline so C2 keeps the intrinsics
+                    d0.blend(0f, d0.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(dx, r0 + c);
+                    d1.blend(0f, d1.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(dx, r1 + c);
+                }
+                for (; c < c1; c++) {
+                    dx[r0 + c] = Subnormals.flush(Math.fma((x[r0 + c] - meanHi[c]) - meanLo[c], -k[c], dy[r0 + c] - meanDy[c]) * a[c]);
+                    dx[r1 + c] = Subnormals.flush(Math.fma((x[r1 + c] - meanHi[c]) - meanLo[c], -k[c], dy[r1 + c] - meanDy[c]) * a[c]);
+                }
+            }
+            for (; i < n; i++) {
                 int row = off + i * C;
                 int c = c0;
                 for (; c + L <= c1; c += L) {
