@@ -44,7 +44,7 @@ public interface BatchNormKernel {
     void shiftedSums(float[] x, int off, int n, int C, int s, int c0, int c1,
                      float[] shift, double[] sum, double[] sumSq);
 
-    /** {@code y = (x - (meanHi[c] + meanLo[c])) * alpha[c] + beta[c]}. */
+    /** {@code y = (x - (meanHi[c] + meanLo[c])) * alpha[c] + beta[c]}; y may be x (in place). */
     void normalize(float[] x, float[] y, int off, int n, int C, int s, int c0, int c1,
                    float[] meanHi, float[] meanLo, float[] alpha, float[] beta);
 

@@ -358,6 +358,15 @@ final class BatchNormVector implements BatchNormKernel {
                     // flush subnormals to zero (see Subnormals), written inline so C2 keeps the intrinsics
                     r2.blend(0f, r2.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(y, base + j);
                 }
+                if (j < s && s >= L && x != y) {
+                    // the tail as one vector over the run's last L values: those already written get the
+                    // same bits again (same operations as the scalar tail); not in place, where x is overwritten
+                    int t = base + s - L;
+                    FloatVector r3 = FloatVector.fromArray(F, x, t).sub(hv).sub(lv).fma(av, bv);
+                    // flush subnormals to zero (see Subnormals), written inline so C2 keeps the intrinsics
+                    r3.blend(0f, r3.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(y, t);
+                    j = s;
+                }
                 for (; j < s; j++) {
                     y[base + j] = Subnormals.flush(Math.fma((x[base + j] - hi) - lo, al, be));
                 }
@@ -585,6 +594,15 @@ final class BatchNormVector implements BatchNormKernel {
                     FloatVector r4 = xm.fma(kv, t).mul(av);
                     // flush subnormals to zero (see Subnormals), written inline so C2 keeps the intrinsics
                     r4.blend(0f, r4.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(dx, base + j);
+                }
+                if (j < s && s >= L && dx != x && dx != dy) {
+                    // the tail as one vector over the run's last L values (see normalize)
+                    int e = base + s - L;
+                    FloatVector xm = FloatVector.fromArray(F, x, e).sub(hv).sub(lv);
+                    FloatVector r5 = xm.fma(kv, FloatVector.fromArray(F, dy, e).sub(mv)).mul(av);
+                    // flush subnormals to zero (see Subnormals), written inline so C2 keeps the intrinsics
+                    r5.blend(0f, r5.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(dx, e);
+                    j = s;
                 }
                 for (; j < s; j++) {
                     float xm = (x[base + j] - hi) - lo;
