@@ -19,7 +19,7 @@ import org.bnlab.tensor.Tensor;
  * minutes apart compare the machine's moods, not the libraries. Each round times ORT then bnlab (warm-up, then the
  * median over {@code --seconds}); the output gives, per library, the best and the median of the round medians.
  * Same input data and model as OrtBench. Run (after {@code mvn install} at the top and {@code mvn package} here):
- * {@code java --add-modules jdk.incubator.vector -Dpeers.models=models -cp 'target/*:target/lib/*'
+ * {@code java --add-modules jdk.incubator.vector -XX:+UseTransparentHugePages -Dpeers.models=models -cp 'target/*:target/lib/*'
  * bnlab.peers.AlternatingEval --threads 1 --seconds 0.5 --filter 256,64 --rounds 8}
  */
 public final class AlternatingEval {
