@@ -33,7 +33,7 @@ for jvm in "$jdk25" java; do
   [[ -x "$jvm" || "$jvm" == java ]] || continue
   tag=$([[ "$jvm" == java ]] && echo jdk17 || echo jdk25)
   echo "compare: bnlab on $tag" >&2
-  "$jvm" --add-modules jdk.incubator.vector -jar bnlab-cli/target/bnlab.jar bench --json --threads "$threads" --seconds "$seconds" \
+  "$jvm" --add-modules jdk.incubator.vector -XX:+UseTransparentHugePages -jar bnlab-cli/target/bnlab.jar bench --json --threads "$threads" --seconds "$seconds" \
     2>/dev/null > "$out/bnlab-$tag.json"
 done
 # The peers run with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed from their environment (only

@@ -20,19 +20,21 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * BatchNorm forward (training and eval) and backward, output buffers preallocated, as the training
- * loop uses them. Bytes moved per call (for GB/s): forward-train reads x and writes y (the second
- * statistics pass and the normalize pass hit cache per channel), forward-eval reads x and writes y,
- * backward reads x and dy and writes dx.
+ * loop uses them. Bytes moved per call (for GB/s, the roofline of docs/PERFORMANCE.md): forward-train
+ * reads x twice (one-pass statistics, then normalize) and writes y, forward-eval reads x and writes y,
+ * backward reads x and dy twice (the sums, then the input gradient) and writes dx. Repeated calls on
+ * one tensor find part of it in the last-level cache (32 MiB on the reference machine), so tensors
+ * well past that size ([256,64,32,32] is 64 MiB, [256,256,14,14] 49 MiB) measure the memory.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Xmx8g"})
+@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Xmx8g", "-XX:+UseTransparentHugePages"})
 public class BatchNormBench {
 
-    @Param({"256,64,32,32", "1024,1024", "60,100", "8,16,7,7"})
+    @Param({"256,64,32,32", "256,256,14,14", "1024,1024", "60,100", "8,16,7,7"})
     public String shape;
 
     @Param({"1"})

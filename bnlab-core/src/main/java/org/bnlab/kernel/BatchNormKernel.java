@@ -3,11 +3,18 @@ package org.bnlab.kernel;
 /**
  * The arithmetic of batch normalization over x viewed as {@code (n, C, s)}: n samples, C channels,
  * s = H*W values per sample and channel (s = 1 for dense input). Each method handles the channels
- * {@code [c0, c1)} and is allocation-free; the layer splits channels across threads.
+ * {@code [c0, c1)} and is allocation-free.
  *
  * <p>The view starts at element {@code off} of every tensor argument (x, y, dy, dx): element
  * (i, c, j) is {@code [off + (i*C + c)*s + j]}. In the [N, C, H, W] layout a run of samples is
- * contiguous, so {@code off = n0*C*s} views samples [n0, n0 + n) without copying (ghost batches).
+ * contiguous, so {@code off = n0*C*s} views samples [n0, n0 + n) without copying (ghost batches, and
+ * the fixed sample chunks the layers split a batch into for threads).
+ *
+ * <p>Every method except {@link #stats} walks the view in memory order: sample by sample, and within
+ * a sample channel by channel, with per-channel coefficients or accumulators. A channel's values for
+ * one sample are a run of s floats (4 KB for 32x32), C*s floats away from the next sample's; walking
+ * one channel across samples jumps from page to page, which the hardware prefetchers do not follow,
+ * while memory order streams at the memory bandwidth.
  *
  * <p>Following PyTorch's CPU kernel, there are three jobs: collect statistics, apply the affine
  * normalization, and the backward pass (a reduction, then an elementwise apply). The mean is passed
@@ -23,15 +30,26 @@ public interface BatchNormKernel {
 
     /**
      * Per channel c: {@code mean[c] = (1/m) sum x}, {@code var[c] = (1/m) sum (x - mean)^2} (biased),
-     * m = n*s, m >= 1. A channel holding NaN or Inf gets {@code mean[c] = var[c] = NaN}.
+     * m = n*s, m >= 1. A channel holding NaN or Inf gets {@code mean[c] = var[c] = NaN}. Two passes
+     * over each channel in turn, exact for any finite input: the fallback for the channels whose
+     * {@link #shiftedSums} are ill-conditioned.
      */
     void stats(float[] x, int off, int n, int C, int s, int c0, int c1, double[] mean, double[] var);
 
-    /** {@code y = (x - (meanHi[c] + meanLo[c])) * alpha[c] + beta[c]}. */
+    /**
+     * Per channel c, in one pass: {@code sum[c] = sum (x - shift[c])}, {@code sumSq[c] = sum (x - shift[c])^2}
+     * (overwritten). Sums of chunks of samples add up to the batch's; with a shift close to the mean
+     * ({@code (sum/m)^2 <= var}), mean = shift + sum/m and var = sumSq/m - (sum/m)^2 lose at most
+     * about one bit to cancellation. Non-finite input or float overflow gives a non-finite sum.
+     */
+    void shiftedSums(float[] x, int off, int n, int C, int s, int c0, int c1,
+                     float[] shift, double[] sum, double[] sumSq);
+
+    /** {@code y = (x - (meanHi[c] + meanLo[c])) * alpha[c] + beta[c]}; y may be x (in place). */
     void normalize(float[] x, float[] y, int off, int n, int C, int s, int c0, int c1,
                    float[] meanHi, float[] meanLo, float[] alpha, float[] beta);
 
-    /** {@code sumDy[c] = sum dy}, {@code sumDyXmu[c] = sum dy * (x - mean[c])}; NaN where not finite. */
+    /** {@code sumDy[c] = sum dy}, {@code sumDyXmu[c] = sum dy * (x - mean[c])} (overwritten); not finite where the input is not. */
     void backwardSums(float[] x, float[] dy, int off, int n, int C, int s, int c0, int c1,
                       float[] meanHi, float[] meanLo, double[] sumDy, double[] sumDyXmu);
 

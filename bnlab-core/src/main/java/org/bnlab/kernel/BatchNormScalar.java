@@ -1,9 +1,10 @@
 package org.bnlab.kernel;
 
 /**
- * Scalar batch normalization: the specification. Every sum is a double, statistics use the
+ * Scalar batch normalization: the specification. Every sum is a double; {@link #stats} uses the
  * two-pass formula (mean first, then squared deviations from it), so there is no cancellation and
- * no overflow for any finite float input.
+ * no overflow for any finite float input. Every method but {@link #stats} walks the view in memory
+ * order: sample by sample, and within a sample channel by channel (see {@link BatchNormKernel}).
  */
 final class BatchNormScalar implements BatchNormKernel {
 
@@ -37,13 +38,36 @@ final class BatchNormScalar implements BatchNormKernel {
     }
 
     @Override
+    public void shiftedSums(float[] x, int off, int n, int C, int s, int c0, int c1,
+                            float[] shift, double[] sum, double[] sumSq) {
+        java.util.Arrays.fill(sum, c0, c1, 0.0);
+        java.util.Arrays.fill(sumSq, c0, c1, 0.0);
+        for (int i = 0; i < n; i++) {
+            for (int c = c0; c < c1; c++) {
+                int base = off + (i * C + c) * s;
+                double k = shift[c];
+                double s1 = 0;
+                double s2 = 0;
+                for (int j = 0; j < s; j++) {
+                    // e = x - shift: sum e, sum e^2
+                    double e = x[base + j] - k;
+                    s1 += e;
+                    s2 += e * e;
+                }
+                sum[c] += s1;
+                sumSq[c] += s2;
+            }
+        }
+    }
+
+    @Override
     public void normalize(float[] x, float[] y, int off, int n, int C, int s, int c0, int c1,
                           float[] meanHi, float[] meanLo, float[] alpha, float[] beta) {
-        for (int c = c0; c < c1; c++) {
-            double mu = (double) meanHi[c] + meanLo[c];
-            double al = alpha[c];
-            double be = beta[c];
-            for (int i = 0; i < n; i++) {
+        for (int i = 0; i < n; i++) {
+            for (int c = c0; c < c1; c++) {
+                double mu = (double) meanHi[c] + meanLo[c];
+                double al = alpha[c];
+                double be = beta[c];
                 int base = off + (i * C + c) * s;
                 for (int j = 0; j < s; j++) {
                     // y = (x - mean) * alpha + beta
@@ -56,32 +80,34 @@ final class BatchNormScalar implements BatchNormKernel {
     @Override
     public void backwardSums(float[] x, float[] dy, int off, int n, int C, int s, int c0, int c1,
                              float[] meanHi, float[] meanLo, double[] sumDy, double[] sumDyXmu) {
-        for (int c = c0; c < c1; c++) {
-            double mu = (double) meanHi[c] + meanLo[c];
-            double sd = 0;
-            double sdx = 0;
-            for (int i = 0; i < n; i++) {
+        java.util.Arrays.fill(sumDy, c0, c1, 0.0);
+        java.util.Arrays.fill(sumDyXmu, c0, c1, 0.0);
+        for (int i = 0; i < n; i++) {
+            for (int c = c0; c < c1; c++) {
+                double mu = (double) meanHi[c] + meanLo[c];
                 int base = off + (i * C + c) * s;
+                double sd = 0;
+                double sdx = 0;
                 for (int j = 0; j < s; j++) {
                     double g = dy[base + j];
                     sd += g;
                     sdx += g * (x[base + j] - mu);
                 }
+                sumDy[c] += sd;
+                sumDyXmu[c] += sdx;
             }
-            sumDy[c] = sd;
-            sumDyXmu[c] = sdx;
         }
     }
 
     @Override
     public void backwardInput(float[] x, float[] dy, float[] dx, int off, int n, int C, int s, int c0, int c1,
                               float[] meanHi, float[] meanLo, float[] a, float[] meanDy, float[] k) {
-        for (int c = c0; c < c1; c++) {
-            double mu = (double) meanHi[c] + meanLo[c];
-            double ac = a[c];
-            double md = meanDy[c];
-            double kc = k[c];
-            for (int i = 0; i < n; i++) {
+        for (int i = 0; i < n; i++) {
+            for (int c = c0; c < c1; c++) {
+                double mu = (double) meanHi[c] + meanLo[c];
+                double ac = a[c];
+                double md = meanDy[c];
+                double kc = k[c];
                 int base = off + (i * C + c) * s;
                 for (int j = 0; j < s; j++) {
                     // dx = a * (dy - mean(dy) - (x - mean) * k)
@@ -93,9 +119,9 @@ final class BatchNormScalar implements BatchNormKernel {
 
     @Override
     public void scale(float[] dy, float[] dx, int off, int n, int C, int s, int c0, int c1, float[] a) {
-        for (int c = c0; c < c1; c++) {
-            float ac = a[c];
-            for (int i = 0; i < n; i++) {
+        for (int i = 0; i < n; i++) {
+            for (int c = c0; c < c1; c++) {
+                float ac = a[c];
                 int base = off + (i * C + c) * s;
                 for (int j = 0; j < s; j++) {
                     dx[base + j] = Subnormals.flush(dy[base + j] * ac);

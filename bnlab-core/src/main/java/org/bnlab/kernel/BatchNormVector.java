@@ -11,13 +11,14 @@ import jdk.incubator.vector.VectorSpecies;
  *       along s. Sums are kept in float vector lanes for at most {@value #FLUSH} elements, then added
  *       into a double (PyTorch accumulates in double too); that bounds the float error to ~1e-6.</li>
  *   <li>s = 1 (dense [N, C]): a channel is a column; vectors run across channels, one lane per
- *       channel; float lanes are flushed into double sums every 64 rows.</li>
+ *       channel; float lanes are flushed into double sums every {@value #DENSE_FLUSH} rows.</li>
  * </ul>
- * Statistics take two passes over the channel, like the scalar specification: pass 1 finds the
- * mean approximately (shifted by the first value), pass 2 sums e = x - float(mean1) and e^2, which
- * refines the mean and gives the variance without cancellation. The layer runs stats and normalize
- * channel by channel, so passes 2 and 3 read from cache. If float sums overflow (|x| ~ 1e30), the
- * channel is recomputed by the scalar double-precision kernel.
+ * Both walk the view in memory order (see {@link BatchNormKernel}), except {@link #stats}: the exact
+ * two-pass statistics of one channel at a time, which the layers call only for channels whose
+ * one-pass {@link #shiftedSums} are ill-conditioned. Pass 1 finds the mean approximately (shifted by
+ * the first value), pass 2 sums e = x - float(mean1) and e^2, which refines the mean and gives the
+ * variance without cancellation. If float sums overflow (|x| ~ 1e30), the channel is recomputed by
+ * the scalar double-precision kernel.
  */
 final class BatchNormVector implements BatchNormKernel {
     private static final VectorSpecies<Float> F = Lanes.FLOAT; // operator caches filled first, see Lanes
@@ -89,6 +90,117 @@ final class BatchNormVector implements BatchNormKernel {
                 // Overflow in float lanes (|x| near 1e30) or a NaN/Inf: the double kernel decides.
                 reference.stats(x, off, n, C, s, c, c + 1, mean, var);
             }
+        }
+    }
+
+    @Override
+    public void shiftedSums(float[] x, int off, int n, int C, int s, int c0, int c1,
+                            float[] shift, double[] sum, double[] sumSq) {
+        if (s == 1) {
+            shiftedSumsDense(x, off, n, C, c0, c1, shift, sum, sumSq);
+            return;
+        }
+        java.util.Arrays.fill(sum, c0, c1, 0.0);
+        java.util.Arrays.fill(sumSq, c0, c1, 0.0);
+        for (int i = 0; i < n; i++) {
+            for (int c = c0; c < c1; c++) {
+                int base = off + (i * C + c) * s;
+                float k = shift[c];
+                FloatVector kv = FloatVector.broadcast(F, k);
+                int j = 0;
+                while (j < s) {
+                    int end = Math.min(s, j + FLUSH);
+                    FloatVector a1 = FloatVector.zero(F);
+                    FloatVector b1 = FloatVector.zero(F);
+                    FloatVector a2 = FloatVector.zero(F);
+                    FloatVector b2 = FloatVector.zero(F);
+                    // e = x - shift: sum e, sum e^2
+                    for (; j + 2 * L <= end; j += 2 * L) {
+                        FloatVector e = FloatVector.fromArray(F, x, base + j).sub(kv);
+                        FloatVector f = FloatVector.fromArray(F, x, base + j + L).sub(kv);
+                        a1 = a1.add(e);
+                        b1 = b1.add(f);
+                        a2 = e.fma(e, a2);
+                        b2 = f.fma(f, b2);
+                    }
+                    for (; j + L <= end; j += L) {
+                        FloatVector e = FloatVector.fromArray(F, x, base + j).sub(kv);
+                        a1 = a1.add(e);
+                        a2 = e.fma(e, a2);
+                    }
+                    float t1 = a1.add(b1).reduceLanes(VectorOperators.ADD);
+                    float t2 = a2.add(b2).reduceLanes(VectorOperators.ADD);
+                    for (; j < end; j++) {
+                        float e = x[base + j] - k;
+                        t1 += e;
+                        t2 = Math.fma(e, e, t2);
+                    }
+                    sum[c] += t1;
+                    sumSq[c] += t2;
+                }
+            }
+        }
+    }
+
+    /**
+     * Dense shifted sums: rows in order, per-channel float accumulators (a row of scratch, in L1)
+     * flushed into the double sums every {@value #DENSE_FLUSH} rows. Four rows go into the
+     * accumulators at a time: one load and one store of each accumulator per four rows of x, so the
+     * loop runs at the speed x streams in rather than at the speed of the accumulator traffic.
+     */
+    private static void shiftedSumsDense(float[] x, int off, int n, int C, int c0, int c1,
+                                         float[] shift, double[] sum, double[] sumSq) {
+        int w = c1 - c0;
+        float[] t = scratch(2 * w);
+        // t[0, w): sums of the shifted values; t[w, 2w): sums of their squares
+        java.util.Arrays.fill(t, 0, 2 * w, 0f);
+        java.util.Arrays.fill(sum, c0, c1, 0.0);
+        java.util.Arrays.fill(sumSq, c0, c1, 0.0);
+        int i = 0;
+        while (i < n) {
+            int end = Math.min(n, i + DENSE_FLUSH);
+            for (; i + 4 <= end; i += 4) {
+                int r0 = off + i * C + c0;
+                int r1 = r0 + C;
+                int r2 = r1 + C;
+                int r3 = r2 + C;
+                int v = 0;
+                // e = x - shift over four rows: sum e, sum e^2
+                for (; v + L <= w; v += L) {
+                    FloatVector k = FloatVector.fromArray(F, shift, c0 + v);
+                    FloatVector e0 = FloatVector.fromArray(F, x, r0 + v).sub(k);
+                    FloatVector e1 = FloatVector.fromArray(F, x, r1 + v).sub(k);
+                    FloatVector e2 = FloatVector.fromArray(F, x, r2 + v).sub(k);
+                    FloatVector e3 = FloatVector.fromArray(F, x, r3 + v).sub(k);
+                    FloatVector.fromArray(F, t, v).add(e0.add(e1).add(e2.add(e3))).intoArray(t, v);
+                    e0.fma(e0, e1.fma(e1, e2.fma(e2, e3.fma(e3, FloatVector.fromArray(F, t, w + v))))).intoArray(t, w + v);
+                }
+                for (; v < w; v++) {
+                    float k = shift[c0 + v];
+                    float e0 = x[r0 + v] - k;
+                    float e1 = x[r1 + v] - k;
+                    float e2 = x[r2 + v] - k;
+                    float e3 = x[r3 + v] - k;
+                    t[v] += (e0 + e1) + (e2 + e3);
+                    t[w + v] = Math.fma(e0, e0, Math.fma(e1, e1, Math.fma(e2, e2, Math.fma(e3, e3, t[w + v]))));
+                }
+            }
+            for (; i < end; i++) {
+                int row = off + i * C + c0;
+                int v = 0;
+                for (; v + L <= w; v += L) {
+                    FloatVector e = FloatVector.fromArray(F, x, row + v).sub(FloatVector.fromArray(F, shift, c0 + v));
+                    FloatVector.fromArray(F, t, v).add(e).intoArray(t, v);
+                    e.fma(e, FloatVector.fromArray(F, t, w + v)).intoArray(t, w + v);
+                }
+                for (; v < w; v++) {
+                    float e = x[row + v] - shift[c0 + v];
+                    t[v] += e;
+                    t[w + v] = Math.fma(e, e, t[w + v]);
+                }
+            }
+            flushInto(t, 0, sum, c0, w);
+            flushInto(t, w, sumSq, c0, w);
         }
     }
 
@@ -220,16 +332,16 @@ final class BatchNormVector implements BatchNormKernel {
             normalizeDense(x, y, off, n, C, c0, c1, meanHi, meanLo, alpha, beta);
             return;
         }
-        for (int c = c0; c < c1; c++) {
-            float hi = meanHi[c];
-            float lo = meanLo[c];
-            float al = alpha[c];
-            float be = beta[c];
-            FloatVector hv = FloatVector.broadcast(F, hi);
-            FloatVector lv = FloatVector.broadcast(F, lo);
-            FloatVector av = FloatVector.broadcast(F, al);
-            FloatVector bv = FloatVector.broadcast(F, be);
-            for (int i = 0; i < n; i++) {
+        for (int i = 0; i < n; i++) {
+            for (int c = c0; c < c1; c++) {
+                float hi = meanHi[c];
+                float lo = meanLo[c];
+                float al = alpha[c];
+                float be = beta[c];
+                FloatVector hv = FloatVector.broadcast(F, hi);
+                FloatVector lv = FloatVector.broadcast(F, lo);
+                FloatVector av = FloatVector.broadcast(F, al);
+                FloatVector bv = FloatVector.broadcast(F, be);
                 int base = off + (i * C + c) * s;
                 int j = 0;
                 // y = ((x - hi) - lo) * alpha + beta: one FMA after an exact subtraction
@@ -245,6 +357,15 @@ final class BatchNormVector implements BatchNormKernel {
                     FloatVector r2 = FloatVector.fromArray(F, x, base + j).sub(hv).sub(lv).fma(av, bv);
                     // flush subnormals to zero (see Subnormals), written inline so C2 keeps the intrinsics
                     r2.blend(0f, r2.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(y, base + j);
+                }
+                if (j < s && s >= L && x != y) {
+                    // the tail as one vector over the run's last L values: those already written get the
+                    // same bits again (same operations as the scalar tail); not in place, where x is overwritten
+                    int t = base + s - L;
+                    FloatVector r3 = FloatVector.fromArray(F, x, t).sub(hv).sub(lv).fma(av, bv);
+                    // flush subnormals to zero (see Subnormals), written inline so C2 keeps the intrinsics
+                    r3.blend(0f, r3.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(y, t);
+                    j = s;
                 }
                 for (; j < s; j++) {
                     y[base + j] = Subnormals.flush(Math.fma((x[base + j] - hi) - lo, al, be));
@@ -281,14 +402,14 @@ final class BatchNormVector implements BatchNormKernel {
             backwardSumsDense(x, dy, off, n, C, c0, c1, meanHi, meanLo, sumDy, sumDyXmu);
             return;
         }
-        for (int c = c0; c < c1; c++) {
-            float hi = meanHi[c];
-            float lo = meanLo[c];
-            FloatVector hv = FloatVector.broadcast(F, hi);
-            FloatVector lv = FloatVector.broadcast(F, lo);
-            double sd = 0;
-            double sdx = 0;
-            for (int i = 0; i < n; i++) {
+        java.util.Arrays.fill(sumDy, c0, c1, 0.0);
+        java.util.Arrays.fill(sumDyXmu, c0, c1, 0.0);
+        for (int i = 0; i < n; i++) {
+            for (int c = c0; c < c1; c++) {
+                float hi = meanHi[c];
+                float lo = meanLo[c];
+                FloatVector hv = FloatVector.broadcast(F, hi);
+                FloatVector lv = FloatVector.broadcast(F, lo);
                 int base = off + (i * C + c) * s;
                 int j = 0;
                 while (j < s) {
@@ -318,60 +439,122 @@ final class BatchNormVector implements BatchNormKernel {
                         t1 += g;
                         t2 = Math.fma((x[base + j] - hi) - lo, g, t2);
                     }
-                    sd += t1;
-                    sdx += t2;
+                    sumDy[c] += t1;
+                    sumDyXmu[c] += t2;
                 }
             }
-            if (Double.isFinite(sd) && Double.isFinite(sdx)) {
-                sumDy[c] = sd;
-                sumDyXmu[c] = sdx;
-            } else {
+        }
+        recomputeNonFinite(x, dy, off, n, C, s, c0, c1, meanHi, meanLo, sumDy, sumDyXmu);
+    }
+
+    /** Channels whose float partial sums overflowed (or saw NaN/Inf): the double kernel decides. */
+    private void recomputeNonFinite(float[] x, float[] dy, int off, int n, int C, int s, int c0, int c1,
+                                    float[] meanHi, float[] meanLo, double[] sumDy, double[] sumDyXmu) {
+        for (int c = c0; c < c1; c++) {
+            if (!Double.isFinite(sumDy[c]) || !Double.isFinite(sumDyXmu[c])) {
                 reference.backwardSums(x, dy, off, n, C, s, c, c + 1, meanHi, meanLo, sumDy, sumDyXmu);
             }
         }
     }
 
-    /** Dense backward sums, rows in order with per-channel float accumulators (see {@link #statsDense}). */
+    /** Dense backward sums, four rows at a time into per-channel float accumulators (see {@link #shiftedSumsDense}). */
     private void backwardSumsDense(float[] x, float[] dy, int off, int n, int C, int c0, int c1,
                                    float[] meanHi, float[] meanLo, double[] sumDy, double[] sumDyXmu) {
         int w = c1 - c0;
         float[] t = scratch(2 * w);
+        // t[0, w): sums of dy; t[w, 2w): sums of dy * (x - mean)
         java.util.Arrays.fill(t, 0, 2 * w, 0f);
         java.util.Arrays.fill(sumDy, c0, c1, 0.0);
         java.util.Arrays.fill(sumDyXmu, c0, c1, 0.0);
-        for (int i = 0; i < n; i++) {
-            int row = off + i * C + c0;
-            int v = 0;
-            // sum dy and sum dy * (x - mean), one pass over x and dy
-            for (; v + L <= w; v += L) {
-                FloatVector g = FloatVector.fromArray(F, dy, row + v);
-                FloatVector.fromArray(F, t, v).add(g).intoArray(t, v);
-                FloatVector.fromArray(F, x, row + v).sub(FloatVector.fromArray(F, meanHi, c0 + v))
-                        .sub(FloatVector.fromArray(F, meanLo, c0 + v))
-                        .fma(g, FloatVector.fromArray(F, t, w + v)).intoArray(t, w + v);
+        int i = 0;
+        while (i < n) {
+            int end = Math.min(n, i + DENSE_FLUSH);
+            for (; i + 4 <= end; i += 4) {
+                int r0 = off + i * C + c0;
+                int r1 = r0 + C;
+                int r2 = r1 + C;
+                int r3 = r2 + C;
+                int v = 0;
+                // sum dy and sum dy * (x - mean) over four rows
+                for (; v + L <= w; v += L) {
+                    FloatVector hi = FloatVector.fromArray(F, meanHi, c0 + v);
+                    FloatVector lo = FloatVector.fromArray(F, meanLo, c0 + v);
+                    FloatVector g0 = FloatVector.fromArray(F, dy, r0 + v);
+                    FloatVector g1 = FloatVector.fromArray(F, dy, r1 + v);
+                    FloatVector g2 = FloatVector.fromArray(F, dy, r2 + v);
+                    FloatVector g3 = FloatVector.fromArray(F, dy, r3 + v);
+                    FloatVector.fromArray(F, t, v).add(g0.add(g1).add(g2.add(g3))).intoArray(t, v);
+                    FloatVector a = FloatVector.fromArray(F, x, r3 + v).sub(hi).sub(lo).fma(g3, FloatVector.fromArray(F, t, w + v));
+                    a = FloatVector.fromArray(F, x, r2 + v).sub(hi).sub(lo).fma(g2, a);
+                    a = FloatVector.fromArray(F, x, r1 + v).sub(hi).sub(lo).fma(g1, a);
+                    FloatVector.fromArray(F, x, r0 + v).sub(hi).sub(lo).fma(g0, a).intoArray(t, w + v);
+                }
+                for (; v < w; v++) {
+                    float hi = meanHi[c0 + v];
+                    float lo = meanLo[c0 + v];
+                    float g0 = dy[r0 + v];
+                    float g1 = dy[r1 + v];
+                    float g2 = dy[r2 + v];
+                    float g3 = dy[r3 + v];
+                    t[v] += (g0 + g1) + (g2 + g3);
+                    float a = Math.fma((x[r3 + v] - hi) - lo, g3, t[w + v]);
+                    a = Math.fma((x[r2 + v] - hi) - lo, g2, a);
+                    a = Math.fma((x[r1 + v] - hi) - lo, g1, a);
+                    t[w + v] = Math.fma((x[r0 + v] - hi) - lo, g0, a);
+                }
             }
-            for (; v < w; v++) {
-                float g = dy[row + v];
-                t[v] += g;
-                t[w + v] = Math.fma((x[row + v] - meanHi[c0 + v]) - meanLo[c0 + v], g, t[w + v]);
+            for (; i < end; i++) {
+                int row = off + i * C + c0;
+                int v = 0;
+                for (; v + L <= w; v += L) {
+                    FloatVector g = FloatVector.fromArray(F, dy, row + v);
+                    FloatVector.fromArray(F, t, v).add(g).intoArray(t, v);
+                    FloatVector.fromArray(F, x, row + v).sub(FloatVector.fromArray(F, meanHi, c0 + v))
+                            .sub(FloatVector.fromArray(F, meanLo, c0 + v))
+                            .fma(g, FloatVector.fromArray(F, t, w + v)).intoArray(t, w + v);
+                }
+                for (; v < w; v++) {
+                    float g = dy[row + v];
+                    t[v] += g;
+                    t[w + v] = Math.fma((x[row + v] - meanHi[c0 + v]) - meanLo[c0 + v], g, t[w + v]);
+                }
             }
-            if ((i + 1) % DENSE_FLUSH == 0 || i == n - 1) {
-                flushInto(t, 0, sumDy, c0, w);
-                flushInto(t, w, sumDyXmu, c0, w);
-            }
+            flushInto(t, 0, sumDy, c0, w);
+            flushInto(t, w, sumDyXmu, c0, w);
         }
-        for (int c = c0; c < c1; c++) {
-            if (!Double.isFinite(sumDy[c]) || !Double.isFinite(sumDyXmu[c])) {
-                reference.backwardSums(x, dy, off, n, C, 1, c, c + 1, meanHi, meanLo, sumDy, sumDyXmu);
-            }
-        }
+        recomputeNonFinite(x, dy, off, n, C, 1, c0, c1, meanHi, meanLo, sumDy, sumDyXmu);
     }
 
     @Override
     public void backwardInput(float[] x, float[] dy, float[] dx, int off, int n, int C, int s, int c0, int c1,
                               float[] meanHi, float[] meanLo, float[] a, float[] meanDy, float[] k) {
         if (s == 1) {
-            for (int i = 0; i < n; i++) {
+            int i = 0;
+            // two rows at a time: each channel's five coefficients are loaded once per two rows
+            for (; i + 2 <= n; i += 2) {
+                int r0 = off + i * C;
+                int r1 = r0 + C;
+                int c = c0;
+                for (; c + L <= c1; c += L) {
+                    FloatVector hi = FloatVector.fromArray(F, meanHi, c);
+                    FloatVector lo = FloatVector.fromArray(F, meanLo, c);
+                    FloatVector md = FloatVector.fromArray(F, meanDy, c);
+                    FloatVector nk = FloatVector.fromArray(F, k, c).neg();
+                    FloatVector ac = FloatVector.fromArray(F, a, c);
+                    FloatVector d0 = FloatVector.fromArray(F, x, r0 + c).sub(hi).sub(lo)
+                            .fma(nk, FloatVector.fromArray(F, dy, r0 + c).sub(md)).mul(ac);
+                    FloatVector d1 = FloatVector.fromArray(F, x, r1 + c).sub(hi).sub(lo)
+                            .fma(nk, FloatVector.fromArray(F, dy, r1 + c).sub(md)).mul(ac);
+                    // flush subnormals to zero (see Subnormals), written inline so C2 keeps the intrinsics
+                    d0.blend(0f, d0.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(dx, r0 + c);
+                    d1.blend(0f, d1.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(dx, r1 + c);
+                }
+                for (; c < c1; c++) {
+                    dx[r0 + c] = Subnormals.flush(Math.fma((x[r0 + c] - meanHi[c]) - meanLo[c], -k[c], dy[r0 + c] - meanDy[c]) * a[c]);
+                    dx[r1 + c] = Subnormals.flush(Math.fma((x[r1 + c] - meanHi[c]) - meanLo[c], -k[c], dy[r1 + c] - meanDy[c]) * a[c]);
+                }
+            }
+            for (; i < n; i++) {
                 int row = off + i * C;
                 int c = c0;
                 for (; c + L <= c1; c += L) {
@@ -390,18 +573,18 @@ final class BatchNormVector implements BatchNormKernel {
             }
             return;
         }
-        for (int c = c0; c < c1; c++) {
-            float hi = meanHi[c];
-            float lo = meanLo[c];
-            float ac = a[c];
-            float md = meanDy[c];
-            float nk = -k[c];
-            FloatVector hv = FloatVector.broadcast(F, hi);
-            FloatVector lv = FloatVector.broadcast(F, lo);
-            FloatVector av = FloatVector.broadcast(F, ac);
-            FloatVector mv = FloatVector.broadcast(F, md);
-            FloatVector kv = FloatVector.broadcast(F, nk);
-            for (int i = 0; i < n; i++) {
+        for (int i = 0; i < n; i++) {
+            for (int c = c0; c < c1; c++) {
+                float hi = meanHi[c];
+                float lo = meanLo[c];
+                float ac = a[c];
+                float md = meanDy[c];
+                float nk = -k[c];
+                FloatVector hv = FloatVector.broadcast(F, hi);
+                FloatVector lv = FloatVector.broadcast(F, lo);
+                FloatVector av = FloatVector.broadcast(F, ac);
+                FloatVector mv = FloatVector.broadcast(F, md);
+                FloatVector kv = FloatVector.broadcast(F, nk);
                 int base = off + (i * C + c) * s;
                 int j = 0;
                 // dx = a * ((dy - mean(dy)) - (x - mean) * k)
@@ -411,6 +594,15 @@ final class BatchNormVector implements BatchNormKernel {
                     FloatVector r4 = xm.fma(kv, t).mul(av);
                     // flush subnormals to zero (see Subnormals), written inline so C2 keeps the intrinsics
                     r4.blend(0f, r4.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(dx, base + j);
+                }
+                if (j < s && s >= L && dx != x && dx != dy) {
+                    // the tail as one vector over the run's last L values (see normalize)
+                    int e = base + s - L;
+                    FloatVector xm = FloatVector.fromArray(F, x, e).sub(hv).sub(lv);
+                    FloatVector r5 = xm.fma(kv, FloatVector.fromArray(F, dy, e).sub(mv)).mul(av);
+                    // flush subnormals to zero (see Subnormals), written inline so C2 keeps the intrinsics
+                    r5.blend(0f, r5.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(dx, e);
+                    j = s;
                 }
                 for (; j < s; j++) {
                     float xm = (x[base + j] - hi) - lo;
@@ -437,10 +629,10 @@ final class BatchNormVector implements BatchNormKernel {
             }
             return;
         }
-        for (int c = c0; c < c1; c++) {
-            float ac = a[c];
-            FloatVector av = FloatVector.broadcast(F, ac);
-            for (int i = 0; i < n; i++) {
+        for (int i = 0; i < n; i++) {
+            for (int c = c0; c < c1; c++) {
+                float ac = a[c];
+                FloatVector av = FloatVector.broadcast(F, ac);
                 int base = off + (i * C + c) * s;
                 int j = 0;
                 for (; j + L <= s; j += L) {

@@ -32,11 +32,25 @@ class BatchNormKernelEquivalenceTest {
         double[] v2 = new double[C];
         simd.stats(x, 0, n, C, s, 0, C, m1, v1);
         ref.stats(x, 0, n, C, s, 0, C, m2, v2);
+        // one-pass sums shifted by a value near the mean (here the first sample's first value)
+        float[] shift = new float[C];
+        for (int c = 0; c < C; c++) {
+            shift[c] = x[c * s];
+        }
+        double[] a1 = new double[C];
+        double[] q1 = new double[C];
+        double[] a2 = new double[C];
+        double[] q2 = new double[C];
+        simd.shiftedSums(x, 0, n, C, s, 0, C, shift, a1, q1);
+        ref.shiftedSums(x, 0, n, C, s, 0, C, shift, a2, q2);
         float[] hi = new float[C];
         float[] lo = new float[C];
         float[] al = new float[C];
         float[] be = new float[C];
         for (int c = 0; c < C; c++) {
+            double scale = Math.sqrt((double) n * s) * 4;
+            assertEquals(a2[c], a1[c], 1e-5 * Math.max(scale, Math.abs(a2[c])), "sum " + c);
+            assertEquals(q2[c], q1[c], 2e-6 * Math.max(1e-3, q2[c]), "sumSq " + c);
             assertEquals(m2[c], m1[c], 1e-6 * Math.max(1, Math.abs(m2[c])), "mean " + c);
             assertEquals(v2[c], v1[c], 2e-6 * Math.max(1e-3, v2[c]), "var " + c);
             hi[c] = (float) m2[c];

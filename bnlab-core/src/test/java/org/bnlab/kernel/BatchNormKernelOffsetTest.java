@@ -40,6 +40,14 @@ class BatchNormKernelOffsetTest {
             assertArrayEquals(mc, mv);
             assertArrayEquals(vc, vv);
 
+            float[] shift = new float[C];
+            Arrays.fill(shift, 3f);
+            k.shiftedSums(x, off, n, C, s, 0, C, shift, mv, vv);
+            k.shiftedSums(xc, 0, n, C, s, 0, C, shift, mc, vc);
+            assertArrayEquals(mc, mv);
+            assertArrayEquals(vc, vv);
+            k.stats(xc, 0, n, C, s, 0, C, mc, vc);
+
             float[] hi = new float[C];
             float[] lo = new float[C];
             float[] al = new float[C];

@@ -1,10 +1,7 @@
 package org.bnlab.nn.norm;
 
-import org.bnlab.kernel.KernelProvider;
 import java.util.Arrays;
 import java.util.List;
-import org.bnlab.kernel.BatchNormKernel;
-import org.bnlab.kernel.Parallel;
 import org.bnlab.nn.CallGuard;
 import org.bnlab.nn.Module;
 import org.bnlab.nn.Parameter;
@@ -28,8 +25,9 @@ import org.bnlab.tensor.Tensor;
  * is PyTorch's momentum=None: factor 1/numBatchesTracked. With trackRunningStats(false) there are no
  * buffers and batch statistics are used in eval too.
  *
- * <p>Robustness, beyond PyTorch: statistics are computed with a shifted two-pass formula and double
- * accumulation, so a channel with mean 1e4 and std 1e-3 normalizes correctly, a constant channel gives
+ * <p>Robustness, beyond PyTorch: statistics are shifted sums with double accumulation, in one pass
+ * over the batch in memory order, and the exact two-pass formula for a channel whose shift is far
+ * from its mean ({@link ChannelPasses}), so a channel with mean 1e4 and std 1e-3 normalizes correctly, a constant channel gives
  * exactly {@code bias}, values near 1e30 do not overflow (the running variance, a float32 buffer,
  * saturates at Float.MAX_VALUE when the batch variance exceeds it). A training batch holding NaN or Inf
  * is rejected and leaves the running statistics exactly as they were.
@@ -42,11 +40,6 @@ import org.bnlab.tensor.Tensor;
  * an IllegalStateException ({@link CallGuard}), never mixed numbers; use one model per thread.
  */
 public final class BatchNorm implements Module {
-    /** Channels per block in the dense layout (1 KB row runs; a multiple of every vector length), fixed so results do not depend on the thread count. */
-    private static final int DENSE_BLOCK = 256;
-    /** Below this many elements a call runs on one thread. */
-    private static final int PARALLEL_MIN_ELEMENTS = 1 << 15;
-
     private final int numFeatures;
     private final double eps;
     private final double momentum;
@@ -64,7 +57,8 @@ public final class BatchNorm implements Module {
     private final long[] numBatchesTracked = new long[1];
     private final List<Parameter> parameters;
 
-    private final BatchNormKernel kernel = KernelProvider.get().batchNorm();
+    /** The kernel passes, in memory order over fixed sample chunks (thread-count independent). */
+    private final ChannelPasses passes;
 
     // Per-channel workspaces (allocated once).
     private final double[] batchMean;
@@ -86,16 +80,6 @@ public final class BatchNorm implements Module {
     private boolean usedBatchStats;
     private Tensor outputBuffer;
     private Tensor gradInputBuffer;
-
-    // The call being run by the parallel tasks (set before Parallel.forRange, read inside).
-    private float[] curX;
-    private float[] curY;
-    private float[] curDy;
-    private int curN;
-    private int curS;
-    private final Parallel.RangeTask trainForwardTask = this::trainForwardRange;
-    private final Parallel.RangeTask evalForwardTask = this::evalForwardRange;
-    private final Parallel.RangeTask backwardTask = this::backwardRange;
     /** The fields above make the layer single-threaded: overlapping calls are refused, not mixed. */
     private final CallGuard guard;
 
@@ -147,6 +131,7 @@ public final class BatchNorm implements Module {
         ones = new float[c];
         Arrays.fill(ones, 1f);
         zeros = new float[c];
+        passes = new ChannelPasses(c);
     }
 
     /** A builder with PyTorch's defaults: eps 1e-5, momentum 0.1, affine, tracking running stats. */
@@ -224,59 +209,20 @@ public final class BatchNorm implements Module {
         if (m == 0) {
             return; // empty batch: empty output, statistics untouched
         }
-        curX = x.data();
-        curY = out.data();
-        curN = n;
-        curS = s;
-        try {
-            if (usedBatchStats) {
-                forRangeOfChannels(n, s, trainForwardTask);
-                checkFiniteStatistics(x);
-                if (training && track) {
-                    updateRunningStats(batchMean, batchVar, m);
-                }
-            } else {
-                forRangeOfChannels(n, s, evalForwardTask);
+        float[] gamma = affine ? weight : ones;
+        float[] beta = affine ? bias : zeros;
+        if (usedBatchStats) {
+            // statistics (one read of x), coefficients, then y = (x - mean) * alpha + shift (read x, write y)
+            passes.meanVar(x.data(), 0, n, s, batchMean, batchVar);
+            checkFiniteStatistics(x);
+            BatchNormSteps.normalization(invStd, meanHi, meanLo, alpha, shift, batchMean, batchVar, gamma, beta, eps, 0, numFeatures);
+            passes.normalize(x.data(), out.data(), 0, n, s, meanHi, meanLo, alpha, shift);
+            if (training && track) {
+                updateRunningStats(batchMean, batchVar, m);
             }
-        } finally {
-            curX = null;
-            curY = null;
-        }
-    }
-
-    /** Splits the channels into parallel parts; dense channels in fixed blocks (lane alignment). */
-    private void forRangeOfChannels(int n, int s, Parallel.RangeTask task) {
-        long elements = (long) n * s * numFeatures;
-        int grain = elements < PARALLEL_MIN_ELEMENTS ? Integer.MAX_VALUE : 1;
-        int units = s == 1 ? (numFeatures + DENSE_BLOCK - 1) / DENSE_BLOCK : numFeatures;
-        Parallel.forRange(units, grain, task);
-    }
-
-    private int unitStart(int u) {
-        return curS == 1 ? Math.min(numFeatures, u * DENSE_BLOCK) : u;
-    }
-
-    /** Training (or untracked eval): per channel block, statistics then normalize while x is in cache. */
-    private void trainForwardRange(int u0, int u1) {
-        float[] gamma = affine ? weight : ones;
-        float[] beta = affine ? bias : zeros;
-        for (int u = u0; u < u1; u++) {
-            int c0 = unitStart(u);
-            int c1 = unitStart(u + 1);
-            kernel.stats(curX, 0, curN, numFeatures, curS, c0, c1, batchMean, batchVar);
-            BatchNormSteps.normalization(invStd, meanHi, meanLo, alpha, shift, batchMean, batchVar, gamma, beta, eps, c0, c1);
-            kernel.normalize(curX, curY, 0, curN, numFeatures, curS, c0, c1, meanHi, meanLo, alpha, shift);
-        }
-    }
-
-    /** Eval with running statistics: y = (x - runningMean) * weight/sqrt(runningVar + eps) + bias. */
-    private void evalForwardRange(int u0, int u1) {
-        float[] gamma = affine ? weight : ones;
-        float[] beta = affine ? bias : zeros;
-        for (int u = u0; u < u1; u++) {
-            int c0 = unitStart(u);
-            int c1 = unitStart(u + 1);
-            for (int c = c0; c < c1; c++) {
+        } else {
+            // eval with running statistics: y = (x - runningMean) * weight/sqrt(runningVar + eps) + bias
+            for (int c = 0; c < numFeatures; c++) {
                 double is = 1.0 / Math.sqrt((double) runningVar[c] + eps);
                 invStd[c] = is;
                 meanHi[c] = runningMean[c];
@@ -284,7 +230,7 @@ public final class BatchNorm implements Module {
                 alpha[c] = (float) (gamma[c] * is);
                 shift[c] = beta[c];
             }
-            kernel.normalize(curX, curY, 0, curN, numFeatures, curS, c0, c1, meanHi, meanLo, alpha, shift);
+            passes.normalize(x.data(), out.data(), 0, n, s, meanHi, meanLo, alpha, shift);
         }
     }
 
@@ -361,36 +307,16 @@ public final class BatchNorm implements Module {
         if ((long) n * s == 0) {
             return;
         }
-        curX = input.data();
-        curDy = dy.data();
-        curY = dx.data();
-        curN = n;
-        curS = s;
-        try {
-            forRangeOfChannels(n, s, backwardTask);
-        } finally {
-            curX = null;
-            curDy = null;
-            curY = null;
+        float[] x = input.data();
+        passes.backwardSums(x, dy.data(), 0, n, s, meanHi, meanLo, sumDy, sumDyXmu);
+        BatchNormSteps.backward(alpha, meanDy, kCoef, invStd, sumDy, sumDyXmu, affine ? weight : ones, (double) n * s, 0, numFeatures);
+        if (usedBatchStats) {
+            passes.backwardInput(x, dy.data(), dx.data(), 0, n, s, meanHi, meanLo, alpha, meanDy, kCoef);
+        } else {
+            passes.scale(dy.data(), dx.data(), 0, n, s, alpha);
         }
         if (affine) {
             BatchNormSteps.accumulateAffineGrads(weightGrad, biasGrad, sumDy, sumDyXmu, invStd, numFeatures);
-        }
-    }
-
-    private void backwardRange(int u0, int u1) {
-        float[] gamma = affine ? weight : ones;
-        double m = (double) curN * curS;
-        for (int u = u0; u < u1; u++) {
-            int c0 = unitStart(u);
-            int c1 = unitStart(u + 1);
-            kernel.backwardSums(curX, curDy, 0, curN, numFeatures, curS, c0, c1, meanHi, meanLo, sumDy, sumDyXmu);
-            BatchNormSteps.backward(alpha, meanDy, kCoef, invStd, sumDy, sumDyXmu, gamma, m, c0, c1);
-            if (usedBatchStats) {
-                kernel.backwardInput(curX, curDy, curY, 0, curN, numFeatures, curS, c0, c1, meanHi, meanLo, alpha, meanDy, kCoef);
-            } else {
-                kernel.scale(curDy, curY, 0, curN, numFeatures, curS, c0, c1, alpha);
-            }
         }
     }
 

@@ -244,6 +244,38 @@ class BatchNormTest {
         }
     }
 
+    /**
+     * The one-pass statistics are shifted by the first samples' mean; when the batch is far from
+     * stationary (the first samples 1e3 standard deviations above the rest), the shift is far from
+     * the mean ((mean - shift)^2 is 400 times the variance) and the layer must fall back to the
+     * two-pass kernel instead of losing the variance's low digits to cancellation.
+     */
+    @Test
+    void firstSampleFarFromTheMeanStillGivesTheReferenceStatistics() {
+        SplittableRandom r = new SplittableRandom(9);
+        for (int[] sh : new int[][] {{25600, 3}, {400, 2, 8, 8}}) {
+            int n = sh[0];
+            int c = sh[1];
+            int s = sh.length == 4 ? sh[2] * sh[3] : 1;
+            float[] x = randn(r, n * c * s, 0, 1e-3);
+            int shifted = s == 1 ? 64 : 1; // the samples the shift is taken from
+            for (int i = 0; i < shifted * c * s; i++) {
+                x[i] += 1f;
+            }
+            BatchNorm bn = BatchNorm.builder(c).momentum(1.0).build();
+            Tensor y = bn.forward(Tensor.of(x, sh), true);
+            BatchNormReference ref = new BatchNormReference(toDouble(x), n, c, s, toDouble(bn.weight()), toDouble(bn.bias()), 1e-5);
+            long m = (long) n * s;
+            for (int k = 0; k < c; k++) {
+                assertEquals(ref.mean[k], bn.runningMean()[k], 1e-6 * Math.abs(ref.mean[k]), "mean " + k);
+                assertEquals(ref.var[k] * m / (m - 1), bn.runningVar()[k], 1e-6 * ref.var[k], "var " + k);
+            }
+            for (int i = 0; i < x.length; i++) {
+                assertEquals(ref.y[i], y.data()[i], 1e-4 * Math.max(1, Math.abs(ref.y[i])), "y[" + i + "]");
+            }
+        }
+    }
+
     @Test
     void constantChannelGivesExactlyBetaAndFiniteGradients() {
         for (int[] sh : new int[][] {{64, 2}, {4, 2, 8, 8}, {3, 2, 1, 3}}) {
