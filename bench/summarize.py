@@ -37,7 +37,7 @@ def numel(case):
 
 def roofline_ms(case):
     """Bytes the operation must move at the measured bandwidth: forward-train two reads + one write of x
-    (REFERENCE.md §5), forward-eval one read + one write, backward reads x and dy, writes dx."""
+    (BN is memory-bound), forward-eval one read + one write, backward reads x and dy, writes dx."""
     if not bw or not case.startswith("bn."):
         return None
     n = 4 * numel(case)

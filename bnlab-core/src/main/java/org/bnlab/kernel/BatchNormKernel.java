@@ -54,7 +54,7 @@ public interface BatchNormKernel {
                       float[] meanHi, float[] meanLo, double[] sumDy, double[] sumDyXmu);
 
     /**
-     * Training-mode input gradient, the closed form of REFERENCE.md §1 rearranged so nothing
+     * Training-mode input gradient, the paper's closed form (Ioffe &amp; Szegedy 2015, section 3) rearranged so nothing
      * under- or overflows: {@code dx = a[c] * (dy - meanDy[c] - (x - mean[c]) * k[c])} with
      * a = gamma*invstd, meanDy = sum(dy)/m, k = sum(dy*(x-mean)) * invstd^2 / m.
      */

@@ -221,7 +221,7 @@ class BatchNormTest {
         assertEquals(0.0, dx.data()[0], 1e-6);
     }
 
-    // ---------------------------------------------------------------- numerics (REFERENCE.md §4)
+    // ---------------------------------------------------------------- numerics (badly conditioned inputs users hit)
 
     @Test
     void largeMeanTinySpreadNormalizesToDoublePrecisionReference() {
