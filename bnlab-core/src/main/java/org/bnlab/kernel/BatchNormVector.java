@@ -69,8 +69,8 @@ final class BatchNormVector implements BatchNormKernel {
                             a1 = a1.add(e);
                             a2 = e.fma(e, a2);
                         }
-                        float t1 = a1.add(b1).reduceLanes(VectorOperators.ADD);
-                        float t2 = a2.add(b2).reduceLanes(VectorOperators.ADD);
+                        float t1 = Lanes.sumLanes(a1.add(b1));
+                        float t2 = Lanes.sumLanes(a2.add(b2));
                         for (; j < end; j++) {
                             float e = x[base + j] - k2;
                             t1 += e;
@@ -128,8 +128,8 @@ final class BatchNormVector implements BatchNormKernel {
                         a1 = a1.add(e);
                         a2 = e.fma(e, a2);
                     }
-                    float t1 = a1.add(b1).reduceLanes(VectorOperators.ADD);
-                    float t2 = a2.add(b2).reduceLanes(VectorOperators.ADD);
+                    float t1 = Lanes.sumLanes(a1.add(b1));
+                    float t2 = Lanes.sumLanes(a2.add(b2));
                     for (; j < end; j++) {
                         float e = x[base + j] - k;
                         t1 += e;
@@ -222,7 +222,7 @@ final class BatchNormVector implements BatchNormKernel {
                 for (; j + L <= end; j += L) {
                     a = a.add(FloatVector.fromArray(F, x, base + j).sub(kv));
                 }
-                float t = a.add(b).reduceLanes(VectorOperators.ADD);
+                float t = Lanes.sumLanes(a.add(b));
                 for (; j < end; j++) {
                     t += x[base + j] - k;
                 }
@@ -432,8 +432,8 @@ final class BatchNormVector implements BatchNormKernel {
                         a1 = a1.add(g);
                         a2 = FloatVector.fromArray(F, x, base + j).sub(hv).sub(lv).fma(g, a2);
                     }
-                    float t1 = a1.add(b1).reduceLanes(VectorOperators.ADD);
-                    float t2 = a2.add(b2).reduceLanes(VectorOperators.ADD);
+                    float t1 = Lanes.sumLanes(a1.add(b1));
+                    float t2 = Lanes.sumLanes(a2.add(b2));
                     for (; j < end; j++) {
                         float g = dy[base + j];
                         t1 += g;

@@ -129,8 +129,8 @@ final class GroupNormVector implements GroupNormKernel {
                     a1 = a1.add(gv);
                     a2 = FloatVector.fromArray(F, x, base + j).sub(hv).sub(lv).fma(gv, a2);
                 }
-                float t1 = a1.reduceLanes(VectorOperators.ADD);
-                float t2 = a2.reduceLanes(VectorOperators.ADD);
+                float t1 = Lanes.sumLanes(a1);
+                float t2 = Lanes.sumLanes(a2);
                 for (; j < end; j++) {
                     float gj = dy[base + j] * gamma[j];
                     t1 += gj;

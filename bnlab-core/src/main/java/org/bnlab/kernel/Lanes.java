@@ -82,4 +82,24 @@ final class Lanes {
             // not defined for this element type (bitwise operators on floats, transcendental ones on ints)
         }
     }
+
+    /** Per-thread lane buffer of {@link #sumLanes} (allocated once per thread). */
+    private static final ThreadLocal<float[]> LANE_BUFFER = ThreadLocal.withInitial(() -> new float[FLOAT.length()]);
+
+    /**
+     * The sum of {@code v}'s lanes in a fixed order: lane 0, then + lane 1, + lane 2, ... in float.
+     * {@code reduceLanes(ADD)} leaves the order unspecified, and its intrinsic (a tree) and its Java
+     * fallback (what runs before C2 has compiled a kernel) differ in the last bit, so two threads, one
+     * still interpreting, could give two results for the same chunk; this keeps the kernels' results
+     * independent of the thread count and of the JIT's progress.
+     */
+    static float sumLanes(FloatVector v) {
+        float[] t = LANE_BUFFER.get();
+        v.intoArray(t, 0);
+        float s = t[0];
+        for (int i = 1; i < t.length; i++) {
+            s += t[i];
+        }
+        return s;
+    }
 }
