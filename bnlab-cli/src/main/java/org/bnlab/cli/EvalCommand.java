@@ -1,13 +1,11 @@
 package org.bnlab.cli;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.bnlab.data.Dataset;
 import org.bnlab.nn.Sequential;
 import org.bnlab.onnx.OnnxImporter;
-import org.bnlab.train.Checkpoint;
 import org.bnlab.train.EvalResult;
 import org.bnlab.train.Safetensors;
 import org.bnlab.train.TrainConfig;
@@ -40,15 +38,7 @@ public final class EvalCommand implements Callable<Integer> {
         if (onnx != null) {
             return evalOnnx();
         }
-        Path file = checkpoint;
-        if (Files.isDirectory(checkpoint)) {
-            Path latest = RunDirectory.latest(checkpoint);
-            file = Files.exists(checkpoint.resolve(Checkpoint.MODEL_FILE)) || latest == null
-                    ? checkpoint.resolve(Checkpoint.MODEL_FILE) : latest.resolve(Checkpoint.MODEL_FILE);
-        }
-        if (!Files.exists(file)) {
-            throw new IOException("no checkpoint at " + file);
-        }
+        Path file = RunDirectory.modelFile(checkpoint);
         Safetensors.Loaded loaded = Safetensors.load(file);
         TrainConfig config = CheckpointLoading.config(loaded.metadata(), file);
         Dataset ds;

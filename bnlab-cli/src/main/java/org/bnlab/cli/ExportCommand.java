@@ -1,12 +1,10 @@
 package org.bnlab.cli;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.bnlab.onnx.OnnxExporter;
 import org.bnlab.onnx.OnnxFormat;
-import org.bnlab.train.Checkpoint;
 import org.bnlab.train.RunDirectory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -32,15 +30,7 @@ public final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         OnnxFormat.checkOpset(opset);
-        Path file = checkpoint;
-        if (Files.isDirectory(checkpoint)) {
-            Path latest = RunDirectory.latest(checkpoint);
-            file = Files.exists(checkpoint.resolve(Checkpoint.MODEL_FILE)) || latest == null
-                    ? checkpoint.resolve(Checkpoint.MODEL_FILE) : latest.resolve(Checkpoint.MODEL_FILE);
-        }
-        if (!Files.exists(file)) {
-            throw new IOException("no checkpoint at " + file);
-        }
+        Path file = RunDirectory.modelFile(checkpoint);
         OnnxExporter.export(file, onnx, foldBn, opset);
         System.out.printf("wrote %s (opset %d%s) from %s%n", onnx, opset, foldBn ? ", BatchNorm folded" : "", file);
         return 0;

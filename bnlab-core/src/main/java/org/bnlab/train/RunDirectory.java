@@ -102,6 +102,25 @@ public final class RunDirectory {
         return ckpt;
     }
 
+    /**
+     * The model file a user means by {@code path}: the file itself, or for a directory its final
+     * {@value Checkpoint#MODEL_FILE}, else its current checkpoint's model file.
+     *
+     * @throws IOException naming the path when there is no such file
+     */
+    public static Path modelFile(Path path) throws IOException {
+        Path file = path;
+        if (Files.isDirectory(path)) {
+            Path latest = latest(path);
+            file = Files.exists(path.resolve(Checkpoint.MODEL_FILE)) || latest == null
+                    ? path.resolve(Checkpoint.MODEL_FILE) : latest.resolve(Checkpoint.MODEL_FILE);
+        }
+        if (!Files.exists(file)) {
+            throw new IOException("no checkpoint at " + file);
+        }
+        return file;
+    }
+
     /** Loads the current checkpoint (model and trainer state). */
     public static Checkpoint.Loaded loadLatest(Path dir) throws IOException {
         Path ckpt = latest(dir);
