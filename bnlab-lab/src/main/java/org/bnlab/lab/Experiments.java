@@ -21,7 +21,8 @@ public final class Experiments {
             NonIid::new,
             TrainEvalGap::new,
             GhostBatch::new,
-            SyncBn::new);
+            SyncBn::new,
+            Folding::new);
 
     public static List<Experiment> all() {
         List<Experiment> out = new ArrayList<>();

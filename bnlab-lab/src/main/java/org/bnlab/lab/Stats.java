@@ -53,6 +53,17 @@ public final class Stats {
         return Math.sqrt(s / (v.length - 1));
     }
 
+    /** The median (mean of the two middle values for an even count), or NaN for no values. */
+    public static double median(double[] v) {
+        if (v.length == 0) {
+            return Double.NaN;
+        }
+        double[] s = v.clone();
+        Arrays.sort(s);
+        int h = s.length / 2;
+        return s.length % 2 == 1 ? s[h] : (s[h - 1] + s[h]) / 2;
+    }
+
     public static double min(double[] v) {
         return Arrays.stream(v).min().orElse(Double.NaN);
     }

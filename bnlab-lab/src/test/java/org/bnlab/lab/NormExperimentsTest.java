@@ -62,7 +62,7 @@ class NormExperimentsTest {
     }
 
     static Stream<Experiment> experiments() {
-        return Stream.of(new SmallBatch(), new NonIid(), new TrainEvalGap(), new GhostBatch(), new SyncBn());
+        return Stream.of(new SmallBatch(), new NonIid(), new TrainEvalGap(), new GhostBatch(), new SyncBn(), new Folding());
     }
 
     private static LabContext tiny(int workers) {

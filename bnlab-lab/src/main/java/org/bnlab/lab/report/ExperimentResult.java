@@ -35,6 +35,7 @@ public final class ExperimentResult {
     private final String description;
     private final List<Chart> charts;
     private final Table table;
+    private final Table timings;
     private final List<Claim> claims;
     private final Map<String, Object> metrics;
 
@@ -44,6 +45,7 @@ public final class ExperimentResult {
         this.description = b.description;
         this.charts = List.copyOf(b.charts);
         this.table = b.table;
+        this.timings = b.timings;
         this.claims = List.copyOf(b.claims);
         this.metrics = Collections.unmodifiableMap(new LinkedHashMap<>(b.metrics));
     }
@@ -59,6 +61,8 @@ public final class ExperimentResult {
     public List<Chart> charts() { return charts; }
     /** The table, or null. */
     public Table table() { return table; }
+    /** A table of this run's wall-clock timings (run-dependent, like {@code _seconds} metrics), or null. */
+    public Table timings() { return timings; }
     public List<Claim> claims() { return claims; }
     /** Raw numbers for metrics.json, in insertion order. */
     public Map<String, Object> metrics() { return metrics; }
@@ -70,6 +74,7 @@ public final class ExperimentResult {
         private String description = "";
         private final List<Chart> charts = new ArrayList<>();
         private Table table;
+        private Table timings;
         private final List<Claim> claims = new ArrayList<>();
         private final Map<String, Object> metrics = new LinkedHashMap<>();
 
@@ -91,6 +96,16 @@ public final class ExperimentResult {
 
         public Builder table(Table table) {
             this.table = table;
+            return this;
+        }
+
+        /**
+         * Wall-clock measurements of this run (speed), shown after the table and written to metrics.json
+         * under {@code timings_seconds}: run-dependent, so outside the determinism rule. No verdict may
+         * depend on them.
+         */
+        public Builder timings(Table timings) {
+            this.timings = timings;
             return this;
         }
 

@@ -128,15 +128,10 @@ final class Html {
         }
         x.put("charts", charts);
         if (e.table() != null) {
-            List<Map<String, Object>> rows = new ArrayList<>();
-            for (List<String> row : e.table().rows()) {
-                List<Map<String, Object>> cells = new ArrayList<>();
-                for (String cell : row) {
-                    cells.add(Map.of("text", cell, "numeric", looksNumeric(cell)));
-                }
-                rows.add(Map.of("cells", cells));
-            }
-            x.put("table", Map.of("headers", e.table().headers(), "rows", rows));
+            x.put("table", table(e.table()));
+        }
+        if (e.timings() != null) {
+            x.put("timings", table(e.timings()));
         }
         List<Map<String, Object>> claims = new ArrayList<>();
         for (Claim c : e.claims()) {
@@ -153,6 +148,18 @@ final class Html {
         x.put("claims", claims);
         x.put("hasClaims", !claims.isEmpty());
         return x;
+    }
+
+    private static Map<String, Object> table(Table table) {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (List<String> row : table.rows()) {
+            List<Map<String, Object>> cells = new ArrayList<>();
+            for (String cell : row) {
+                cells.add(Map.of("text", cell, "numeric", looksNumeric(cell)));
+            }
+            rows.add(Map.of("cells", cells));
+        }
+        return Map.of("headers", table.headers(), "rows", rows);
     }
 
     private static String spreadNote(Chart c) {

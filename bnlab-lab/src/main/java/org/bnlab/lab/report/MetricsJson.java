@@ -51,14 +51,12 @@ public final class MetricsJson {
                 charts.add(chart(e, c));
             }
             if (e.table() != null) {
-                ObjectNode t = en.putObject("table");
-                e.table().headers().forEach(t.putArray("headers")::add);
-                ArrayNode rows = t.putArray("rows");
-                for (List<String> r : e.table().rows()) {
-                    r.forEach(rows.addArray()::add);
-                }
+                table(en.putObject("table"), e.table());
             } else {
                 en.putNull("table");
+            }
+            if (e.timings() != null) {
+                table(en.putObject("timings" + TIMING_SUFFIX), e.timings());
             }
             ArrayNode claims = en.putArray("claims");
             for (Claim cl : e.claims()) {
@@ -152,6 +150,14 @@ public final class MetricsJson {
             return out;
         }
         return value;
+    }
+
+    private static void table(ObjectNode t, Table table) {
+        table.headers().forEach(t.putArray("headers")::add);
+        ArrayNode rows = t.putArray("rows");
+        for (List<String> r : table.rows()) {
+            r.forEach(rows.addArray()::add);
+        }
     }
 
     private static ObjectNode chart(ExperimentResult e, Chart c) {

@@ -148,6 +148,11 @@ class ReportWriterTest {
         assertFalse(ta.has(MetricsJson.PROVENANCE));
         assertFalse(ta.get("experiments").get(0).get("metrics").has("train_seconds"));
         assertTrue(ta.get("experiments").get(0).get("metrics").has("learning_rate"));
+        // the timings table is written, shown, and dropped with the other run-dependent parts
+        assertEquals("0.105", MetricsJson.parse(ja).get("experiments").get(1).get("timings_seconds").get("rows").get(0).get(1).asText());
+        assertFalse(ta.get("experiments").get(1).has("timings_seconds"));
+        String html = Files.readString(a.resolve(ReportWriter.HTML));
+        assertTrue(html.contains("<table class=\"timings\">") && html.contains("<td class=\"num\">0.105</td>"), "timings table in the HTML");
     }
 
     @Test
@@ -292,6 +297,7 @@ class ReportWriterTest {
         ExperimentResult saturation = ExperimentResult.builder("saturation", "Saturation of sigmoid units")
                 .description("The same MLP; fraction of last-layer sigmoid inputs beyond \u00b14.")
                 .chart(fraction)
+                .timings(Table.of("network", "forward (ms)").row("with BN", String.format(java.util.Locale.ROOT, "%.3f", wallSeconds / 100)))
                 .claim(new Claim("Sigmoid usable without saturation", "31% saturated without BN, 2% with",
                         Verdict.SUPPORTED, "15\u00d7 fewer saturated units"))
                 .claim(new Claim("Reduces internal covariate shift", "gradient ICS 0.8\u00d7 of no-BN at step 1k, 1.3\u00d7 at 10k",
