@@ -45,7 +45,6 @@ public final class Figure1 implements Experiment {
         return "the paper's Figure 1: test accuracy and one sigmoid's input distribution, with and without BN";
     }
 
-    record Job(long seed, boolean bn) {}
 
     /**
      * @param percentiles the 15/50/85th percentiles at each evaluation (the drift's points)
@@ -73,14 +72,10 @@ public final class Figure1 implements Experiment {
         int evalEvery = ctx.evalEvery(steps, 20);
         Tensor probe = Probes.firstExamples(ctx.data().test(), PROBE_EXAMPLES);
         long[] trace = traceSteps(steps, evalEvery);
-        List<Job> jobs = new ArrayList<>();
-        for (long seed : ctx.seeds()) {
-            jobs.add(new Job(seed, false));
-            jobs.add(new Job(seed, true));
-        }
-        List<Out> outs = Runs.map(ctx.workers(), jobs, job -> {
-            ctx.log().printf("  figure1: %s, seed %d, %d steps%n", job.bn() ? "BN" : "no BN", job.seed(), steps);
-            TrainConfig cfg = TrainConfig.paper(ctx.data().name(), ModelSpec.paperMlp(job.bn(), SIGMA), LR, steps, evalEvery, job.seed());
+        // measure: without and with BN, every seed
+        List<List<Out>> outs = Sweeps.perSetting(ctx, List.of(false, true), (withBn, seed) -> {
+            ctx.log().printf("  figure1: %s, seed %d, %d steps%n", withBn ? "BN" : "no BN", seed, steps);
+            TrainConfig cfg = TrainConfig.paper(ctx.data().name(), ModelSpec.paperMlp(withBn, SIGMA), LR, steps, evalEvery, seed);
             LabTrainer run = LabTrainer.of(ctx, cfg);
             int sigmoid = Probes.lastIndexOf(run.model(), Sigmoid.class);
             List<double[]> pct = new ArrayList<>();
@@ -103,15 +98,12 @@ public final class Figure1 implements Experiment {
             return new Out(r, pct.toArray(new double[0][]), traced.toArray(new double[0][]));
         });
 
-        List<double[]> accPlain = new ArrayList<>();
-        List<double[]> accBn = new ArrayList<>();
-        List<Out> plain = new ArrayList<>();
-        List<Out> bn = new ArrayList<>();
-        for (int i = 0; i < jobs.size(); i++) {
-            (jobs.get(i).bn() ? accBn : accPlain).add(outs.get(i).run().testAccuracy());
-            (jobs.get(i).bn() ? bn : plain).add(outs.get(i));
-        }
-        double[] x = outs.get(0).run().stepsAsDouble();
+        // aggregate
+        List<Out> plain = outs.get(0);
+        List<Out> bn = outs.get(1);
+        List<double[]> accPlain = plain.stream().map(o -> o.run().testAccuracy()).toList();
+        List<double[]> accBn = bn.stream().map(o -> o.run().testAccuracy()).toList();
+        double[] x = plain.get(0).run().stepsAsDouble();
         double[] mPlain = Stats.mean(accPlain);
         double[] mBn = Stats.mean(accBn);
 

@@ -69,7 +69,6 @@ public final class Ics implements Experiment {
         return "internal covariate shift, gradient-based (Santurkar et al.) and distributional, without BN, with BN, with noisy BN";
     }
 
-    record Job(long seed, Net net) {}
 
     record Out(RunResult run, double[][] l2, double[][] rel, double[][] cos, double[] drift) {}
 
@@ -259,28 +258,24 @@ public final class Ics implements Experiment {
         int every = measureEvery(steps);
         int nMeasure = (int) (steps / every);
         Tensor probe = Probes.firstExamples(ctx.data().test(), PROBE_EXAMPLES);
-        List<Job> jobs = new ArrayList<>();
-        for (long seed : ctx.seeds()) {
-            for (Net net : Net.values()) {
-                jobs.add(new Job(seed, net));
-            }
-        }
-        List<Out> outs = Runs.map(ctx.workers(), jobs, job -> {
-            ctx.log().printf("  ics: %s, seed %d, %d steps%n", job.net().label, job.seed(), steps);
-            LabTrainer trainer = trainer(ctx, job.net(), steps, evalEvery, job.seed());
+        // measure: every network, every seed
+        List<List<Out>> outs = Sweeps.perSetting(ctx, List.of(Net.values()), (net, seed) -> {
+            ctx.log().printf("  ics: %s, seed %d, %d steps%n", net.label, seed, steps);
+            LabTrainer trainer = trainer(ctx, net, steps, evalEvery, seed);
             GradientIcs ics = new GradientIcs(trainer.model());
             Drift drift = new Drift(trainer.model(), probe.copy());
             RunResult r = MeasuredRun.train(trainer, every, ics, drift);
             return new Out(r, pad(ics.l2, nMeasure), pad(ics.rel, nMeasure), pad(ics.cos, nMeasure),
                     drift.drift.stream().mapToDouble(Double::doubleValue).toArray());
         });
-        int layers = outs.get(0).l2()[0].length;
+        // aggregate and report
+        int layers = outs.get(0).get(0).l2()[0].length;
 
         double[] xm = new double[nMeasure];
         for (int i = 0; i < nMeasure; i++) {
             xm[i] = (double) (i + 1) * every;
         }
-        double[] xe = outs.get(0).run().stepsAsDouble();
+        double[] xe = outs.get(0).get(0).run().stepsAsDouble();
         int seeds = ctx.seeds().size();
         Chart.Builder l2Chart = Chart.line("ics-l2", "Gradient-based ICS ||G - G'||, mean of Linear layers 2.." + layers)
                 .axes("training step", "||G - G'||_2").logY();
@@ -300,12 +295,7 @@ public final class Ics implements Experiment {
         double[][] accPerSeed = new double[Net.values().length][];
         double[][] driftPerSeed = new double[Net.values().length][];
         for (Net net : Net.values()) {
-            List<Out> mine = new ArrayList<>();
-            for (int i = 0; i < jobs.size(); i++) {
-                if (jobs.get(i).net() == net) {
-                    mine.add(outs.get(i));
-                }
-            }
+            List<Out> mine = outs.get(net.ordinal());
             List<double[]> l2 = new ArrayList<>();
             List<double[]> rel = new ArrayList<>();
             List<double[]> cos = new ArrayList<>();

@@ -102,18 +102,15 @@ public final class Landscape implements Experiment {
         int evalEvery = ctx.evalEvery(steps, 20);
         int every = Ics.measureEvery(steps);
         int nMeasure = (int) (steps / every);
-        List<Ics.Job> jobs = new ArrayList<>();
-        for (long seed : ctx.seeds()) {
-            jobs.add(new Ics.Job(seed, Ics.Net.PLAIN));
-            jobs.add(new Ics.Job(seed, Ics.Net.BN));
-        }
-        List<Out> outs = Runs.map(ctx.workers(), jobs, job -> {
-            ctx.log().printf("  landscape: %s, seed %d, %d steps%n", job.net().label, job.seed(), steps);
-            LabTrainer trainer = Ics.trainer(ctx, job.net(), steps, evalEvery, job.seed());
+        // measure: without and with BN, every seed
+        List<List<Out>> outs = Sweeps.perSetting(ctx, List.of(Ics.Net.PLAIN, Ics.Net.BN), (net, seed) -> {
+            ctx.log().printf("  landscape: %s, seed %d, %d steps%n", net.label, seed, steps);
+            LabTrainer trainer = Ics.trainer(ctx, net, steps, evalEvery, seed);
             Probe probe = new Probe(trainer.model(), Figure1.LR);
             RunResult r = MeasuredRun.train(trainer, every, probe, null);
             return new Out(r, Ics.pad(probe.measures, nMeasure));
         });
+        // aggregate and report
         double[] xm = new double[nMeasure];
         for (int i = 0; i < nMeasure; i++) {
             xm[i] = (double) (i + 1) * every;
@@ -136,14 +133,11 @@ public final class Landscape implements Experiment {
             for (int k = 0; k < MEASURES.length; k++) {
                 curves.add(new ArrayList<>());
             }
-            int s = 0;
-            for (int i = 0; i < jobs.size(); i++) {
-                if (jobs.get(i).net().ordinal() != n) {
-                    continue;
-                }
-                double[][] m = outs.get(i).measures();
-                accs.get(n).add(outs.get(i).run().testAccuracy());
-                finals[n][s] = outs.get(i).run().finalAccuracy();
+            for (int s = 0; s < seeds; s++) {
+                Out o = outs.get(n).get(s);
+                double[][] m = o.measures();
+                accs.get(n).add(o.run().testAccuracy());
+                finals[n][s] = o.run().finalAccuracy();
                 for (int k = 0; k < MEASURES.length; k++) {
                     double[] c = new double[nMeasure];
                     for (int t = 0; t < nMeasure; t++) {
@@ -152,7 +146,6 @@ public final class Landscape implements Experiment {
                     curves.get(k).add(c);
                     perSeed[n][k][s] = Stats.mean(c);
                 }
-                s++;
             }
             String label = n == 0 ? "without BN" : "with BN";
             for (int k = 0; k < MEASURES.length; k++) {
@@ -166,7 +159,7 @@ public final class Landscape implements Experiment {
         for (Chart.Builder c : charts) {
             result.chart(c.caption(band).build());
         }
-        double[] xe = outs.get(0).run().stepsAsDouble();
+        double[] xe = outs.get(0).get(0).run().stepsAsDouble();
         result.chart(Chart.line("accuracy", "Test accuracy").axes("training step", "test accuracy")
                 .add(Series.of("without BN", xe, Stats.mean(accs.get(0))).withStd(Stats.std(accs.get(0))).dashed())
                 .add(Series.of("with BN", xe, Stats.mean(accs.get(1))).withStd(Stats.std(accs.get(1))))
