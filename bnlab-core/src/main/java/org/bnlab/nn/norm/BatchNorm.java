@@ -46,8 +46,7 @@ public final class BatchNorm extends NormLayer {
     private final BatchNormOp.Saved saved;
 
     private BatchNorm(Builder b) {
-        super("BatchNorm", b.numFeatures, b.eps, b.affine ? new Affine(b.numFeatures) : null,
-                b.track ? new RunningStats(b.numFeatures, b.momentum, b.cumulative) : null);
+        super("BatchNorm", b.numFeatures, b.eps, b.affine, b.track, b.momentum, b.cumulative);
         this.momentum = b.momentum;
         this.cumulative = b.cumulative;
         this.saved = new BatchNormOp.Saved(numFeatures);

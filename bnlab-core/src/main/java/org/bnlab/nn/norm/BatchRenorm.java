@@ -49,8 +49,7 @@ public final class BatchRenorm extends NormLayer {
     private final double[] d;
 
     private BatchRenorm(Builder b) {
-        super("BatchRenorm", b.numFeatures, b.eps, b.affine ? new Affine(b.numFeatures) : null,
-                new RunningStats(b.numFeatures, b.momentum, false));
+        super("BatchRenorm", b.numFeatures, b.eps, b.affine, true, b.momentum, false);
         this.schedule = b.schedule;
         this.saved = new BatchNormOp.Saved(numFeatures);
         this.r = new double[numFeatures];

@@ -37,7 +37,7 @@ public final class FrozenBatchNorm extends NormLayer {
 
     private FrozenBatchNorm(Builder b) {
         // weight and bias always exist (detectron2's buffers); they are parameters only when trainable
-        super("FrozenBatchNorm", b.numFeatures, b.eps, new Affine(b.numFeatures), new RunningStats(b.numFeatures, 0, false));
+        super("FrozenBatchNorm", b.numFeatures, b.eps, true, true, 0, false);
         this.trainableAffine = b.trainableAffine;
         this.saved = new BatchNormOp.Saved(numFeatures);
     }

@@ -44,8 +44,7 @@ public final class GhostBatchNorm extends NormLayer {
     private BatchNormOp.Saved[] ghosts = new BatchNormOp.Saved[0];
 
     private GhostBatchNorm(Builder b) {
-        super("GhostBatchNorm", b.numFeatures, b.eps, b.affine ? new Affine(b.numFeatures) : null,
-                b.track ? new RunningStats(b.numFeatures, b.momentum, b.cumulative) : null);
+        super("GhostBatchNorm", b.numFeatures, b.eps, b.affine, b.track, b.momentum, b.cumulative);
         this.virtualBatchSize = b.virtualBatchSize;
     }
 

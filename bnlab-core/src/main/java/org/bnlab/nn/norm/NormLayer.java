@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.bnlab.nn.Parameter;
 import org.bnlab.nn.StateDict;
+import org.bnlab.tensor.Shapes;
 import org.bnlab.tensor.Tensor;
 
 /**
@@ -23,12 +24,19 @@ abstract class NormLayer extends NormModule {
     /** running_mean, running_var, num_batches_tracked; null without running statistics. */
     final RunningStats running;
 
-    NormLayer(String kind, int numFeatures, double eps, Affine params, RunningStats running) {
+    /**
+     * {@code affine}: weight and bias; {@code track}: running statistics with this momentum (the
+     * weight of the new batch) or the cumulative average. The per-channel arrays of the layer and of
+     * one {@link BatchNormOp.Saved} (14 float and 5 double arrays) are checked against the heap
+     * before any is allocated.
+     */
+    NormLayer(String kind, int numFeatures, double eps, boolean affine, boolean track, double momentum, boolean cumulative) {
         super(kind + "(" + numFeatures + ")");
+        Shapes.checkHeap(name + " buffers", (14L * Float.BYTES + 5L * Double.BYTES) * numFeatures);
         this.numFeatures = numFeatures;
         this.eps = eps;
-        this.params = params;
-        this.running = running;
+        this.params = affine ? new Affine(numFeatures) : null;
+        this.running = track ? new RunningStats(numFeatures, momentum, cumulative) : null;
     }
 
     /** y = layer(x) into {@code y} (x viewed as (n, C, s), n*s >= 1); a rejected batch changes no state. */
