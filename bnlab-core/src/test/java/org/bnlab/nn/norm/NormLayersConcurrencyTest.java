@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
 import org.bnlab.kernel.Parallel;
 import org.bnlab.nn.Module;
+import org.bnlab.nn.StateDict;
 import org.bnlab.tensor.Tensor;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -54,7 +55,7 @@ class NormLayersConcurrencyTest {
             out.add(m.backwardBuffered(dys[i]).data().clone());
         }
         m.parameters().forEach(p -> out.add(p.grad().clone()));
-        org.bnlab.nn.StateDict sd = new org.bnlab.nn.StateDict();
+        StateDict sd = new StateDict();
         m.stateDict("", sd);
         sd.entries().values().forEach(e -> out.add(e.f32() != null ? e.f32().clone() : new float[] {e.i64()[0]}));
         return out;
