@@ -5,11 +5,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Detects two threads inside one module at once.
  *
- * <p>Layers such as {@link org.bnlab.nn.norm.BatchNorm} keep the call being run in fields (the input,
- * the output array, per-channel workspaces that parallel tasks read), so two overlapping calls mix
- * each other's numbers or find a field nulled under them. Until those layers become thin holders over
- * stateless operations, each such call runs between {@link #enter()} and {@link #exit()}: a second
- * thread arriving while the first is inside gets an IllegalStateException instead of a wrong result.
+ * <p>A layer keeps what its forward leaves for its backward (the input, the saved statistics, e.g.
+ * {@link org.bnlab.nn.norm.BatchNorm}'s, and its output buffer), because {@code backward(dy)} takes no
+ * other argument; two overlapping calls on one layer would mix each other's numbers. Each such call
+ * runs between {@link #enter()} and {@link #exit()}: a second thread arriving while the first is
+ * inside gets an IllegalStateException instead of a wrong result. Different layers share nothing.
  * One compare-and-set and one volatile write per call, no allocation (the training step stays
  * allocation-free).
  *

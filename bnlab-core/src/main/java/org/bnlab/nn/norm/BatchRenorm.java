@@ -1,8 +1,5 @@
 package org.bnlab.nn.norm;
 
-import java.util.List;
-import org.bnlab.nn.Parameter;
-import org.bnlab.nn.StateDict;
 import org.bnlab.tensor.Tensor;
 
 /**
@@ -38,27 +35,23 @@ import org.bnlab.tensor.Tensor;
  * renorm_clipping={'rmax': R, 'rmin': 1/R, 'dmax': D})} is roughly {@code momentum(0.01)} (Keras
  * weighs the OLD value) with {@code RenormSchedule.constant(R, D)}; an rmin other than 1/rmax has
  * no equivalent. Default schedule: {@link RenormSchedule#paper()}.
+ *
+ * <p>Structure: {@link BatchNormOp}'s batch statistics and normalization with the coefficients
+ * alpha = weight * r / sigma_B, shift = bias + weight * d; the op's backward reuses alpha, so r needs
+ * no code of its own there, and only dweight adds the r and d terms.
  */
 public final class BatchRenorm extends NormLayer {
-    private final boolean affine;
-    private final Affine params;
-    private final RunningStats running;
     private final RenormSchedule schedule;
-    private final ChannelNorm core;
+    /** The last forward, for backward: BatchNorm's saved statistics and coefficients ... */
+    private final BatchNormOp.Saved saved;
+    /** ... and r, d of the last training forward (constants of the backward). */
     private final double[] r;
     private final double[] d;
-    private final ChannelNorm.Coefficients renormCoefficients = this::renormCoefficients;
-    private double curRmax;
-    private double curDmax;
-    private boolean usedBatchStats;
 
     private BatchRenorm(Builder b) {
-        super("BatchRenorm", b.numFeatures, b.eps);
-        this.affine = b.affine;
-        this.params = affine ? new Affine(numFeatures) : null;
-        this.running = new RunningStats(numFeatures, b.momentum, false);
+        super("BatchRenorm", b.numFeatures, b.eps, b.affine, true, b.momentum, false);
         this.schedule = b.schedule;
-        this.core = new ChannelNorm(numFeatures, eps);
+        this.saved = new BatchNormOp.Saved(numFeatures);
         this.r = new double[numFeatures];
         this.d = new double[numFeatures];
     }
@@ -70,75 +63,50 @@ public final class BatchRenorm extends NormLayer {
 
     @Override
     void run(Tensor x, float[] y, int n, int s, boolean training) {
-        long m = (long) n * s;
         if (!training) {
-            usedBatchStats = false;
-            core.setFixed(running.mean, running.var, affine ? params.weight : null, affine ? params.bias : null);
-            core.fixedForward(x.data(), y, 0, n, s);
+            BatchNormOp.forwardEval(saved, x.data(), y, 0, n, s, running.mean, running.var, weight(), bias(), eps);
             return;
         }
+        long m = (long) n * s;
         requireMoreThanOneValue(m, x, "");
         long step = running.numBatchesTracked[0];
-        curRmax = schedule.rmax(step);
-        curDmax = schedule.dmax(step);
-        if (!(curRmax >= 1) || !(curDmax >= 0)) {
-            throw new IllegalArgumentException(name + ": the schedule gave rmax " + curRmax + " and dmax " + curDmax + " at step " + step
+        double rmax = schedule.rmax(step);
+        double dmax = schedule.dmax(step);
+        if (!(rmax >= 1) || !(dmax >= 0)) {
+            throw new IllegalArgumentException(name + ": the schedule gave rmax " + rmax + " and dmax " + dmax + " at step " + step
                     + "; rmax must be >= 1 and dmax >= 0");
         }
-        usedBatchStats = true;
-        core.batchForward(x.data(), y, 0, n, s, renormCoefficients);
-        rejectNonFinite(core.firstNonFiniteChannel(), x);
-        running.update(core.mean, core.var, m);
+        rejectNonFinite(BatchNormOp.batchStatistics(saved, x.data(), 0, n, s, eps), x);
+        renormCoefficients(rmax, dmax);
+        BatchNormOp.normalize(saved, y);
+        running.update(saved.mean, saved.var, m);
     }
 
-    /** alpha = weight * r / sigma_B, shift = bias + weight * d (r, d from the running statistics before the update). */
-    private void renormCoefficients(ChannelNorm k, int c) {
-        double sigma = Math.sqrt((double) running.var[c] + eps);
-        double rc = Math.min(curRmax, Math.max(1 / curRmax, Math.sqrt(k.var[c] + eps) / sigma));
-        double dc = Math.min(curDmax, Math.max(-curDmax, (k.mean[c] - running.mean[c]) / sigma));
-        r[c] = rc;
-        d[c] = dc;
-        double gamma = affine ? params.weight[c] : 1.0;
-        k.alpha[c] = (float) (gamma * k.invStd[c] * rc);
-        k.shift[c] = (float) ((affine ? params.bias[c] : 0.0) + gamma * dc);
+    /** r, d from the running statistics before the update; alpha = weight * r / sigma_B, shift = bias + weight * d. */
+    private void renormCoefficients(double rmax, double dmax) {
+        for (int c = 0; c < numFeatures; c++) {
+            double sigma = Math.sqrt((double) running.var[c] + eps);
+            double rc = Math.min(rmax, Math.max(1 / rmax, Math.sqrt(saved.var[c] + eps) / sigma));
+            double dc = Math.min(dmax, Math.max(-dmax, (saved.mean[c] - running.mean[c]) / sigma));
+            r[c] = rc;
+            d[c] = dc;
+            double gamma = params != null ? params.weight[c] : 1.0;
+            saved.alpha[c] = (float) (gamma * saved.invStd[c] * rc);
+            saved.shift[c] = (float) ((params != null ? params.bias[c] : 0.0) + gamma * dc);
+        }
     }
 
     @Override
     void runBackward(float[] x, float[] dy, float[] dx, int n, int s) {
-        core.backward(x, dy, dx, 0, n, s, usedBatchStats);
-        if (affine) {
+        BatchNormOp.backward(saved, dy, dx);
+        if (params != null) {
             for (int c = 0; c < numFeatures; c++) {
                 // dbias = sum dy; dweight = sum dy * xhat_used, xhat_used = xhat * r + d (batch) or the eval xhat
-                double dw = core.sumDyXmu[c] * core.invStd[c];
-                params.biasGrad[c] += (float) core.sumDy[c];
-                params.weightGrad[c] += (float) (usedBatchStats ? dw * r[c] + core.sumDy[c] * d[c] : dw);
+                double dw = saved.sumDyXmu[c] * saved.invStd[c];
+                params.biasGrad[c] += (float) saved.sumDy[c];
+                params.weightGrad[c] += (float) (saved.batchStats ? dw * r[c] + saved.sumDy[c] * d[c] : dw);
             }
         }
-    }
-
-    @Override
-    public List<Parameter> parameters() {
-        return affine ? params.parameters : List.of();
-    }
-
-    @Override
-    public void stateDict(String prefix, StateDict out) {
-        super.stateDict(prefix, out);
-        running.stateDict(prefix, out);
-    }
-
-    @Override
-    public void loadStateDict(String prefix, StateDict in) {
-        super.loadStateDict(prefix, in);
-        running.loadStateDict(prefix, in);
-    }
-
-    public int numFeatures() {
-        return numFeatures;
-    }
-
-    public double eps() {
-        return eps;
     }
 
     /** Weight of the new batch in the running statistics (PyTorch's convention). */
@@ -146,45 +114,8 @@ public final class BatchRenorm extends NormLayer {
         return running.momentum();
     }
 
-    public boolean affine() {
-        return affine;
-    }
-
     public RenormSchedule schedule() {
         return schedule;
-    }
-
-    /** gamma, live; null when affine is false. */
-    public float[] weight() {
-        return affine ? params.weight : null;
-    }
-
-    /** beta, live; null when affine is false. */
-    public float[] bias() {
-        return affine ? params.bias : null;
-    }
-
-    public float[] weightGrad() {
-        return affine ? params.weightGrad : null;
-    }
-
-    public float[] biasGrad() {
-        return affine ? params.biasGrad : null;
-    }
-
-    /** Live running mean. */
-    public float[] runningMean() {
-        return running.mean;
-    }
-
-    /** Live running (unbiased) variance. */
-    public float[] runningVar() {
-        return running.var;
-    }
-
-    /** Training steps taken: the schedule's step. */
-    public long numBatchesTracked() {
-        return running.numBatchesTracked[0];
     }
 
     /** r of the last training forward, per channel (live; meaningful after a training forward). */
@@ -197,13 +128,9 @@ public final class BatchRenorm extends NormLayer {
         return d;
     }
 
-    public void resetRunningStats() {
-        running.reset();
-    }
-
     @Override
     public String toString() {
-        return "BatchRenorm(" + numFeatures + ", eps=" + eps + ", momentum=" + running.momentum() + ", affine=" + affine
+        return "BatchRenorm(" + numFeatures + ", eps=" + eps + ", momentum=" + running.momentum() + ", affine=" + affine()
                 + ", schedule=" + schedule + ")";
     }
 
@@ -216,19 +143,18 @@ public final class BatchRenorm extends NormLayer {
         private RenormSchedule schedule = RenormSchedule.paper();
 
         private Builder(int numFeatures) {
-            checkNumFeatures("BatchRenorm", numFeatures);
-            this.numFeatures = numFeatures;
+            this.numFeatures = NormArgs.numFeatures("BatchRenorm", numFeatures);
         }
 
         /** Added to both variances before the square root; must be > 0 (default 1e-5). */
         public Builder eps(double eps) {
-            this.eps = checkEps("BatchRenorm", numFeatures, eps);
+            this.eps = NormArgs.eps("BatchRenorm(" + numFeatures + ")", eps);
             return this;
         }
 
         /** Weight of the NEW batch in the running statistics, in [0, 1] (default 0.1; tf.keras' renorm_momentum 0.99 is 0.01). */
         public Builder momentum(double momentum) {
-            this.momentum = RunningStats.checkMomentum("BatchRenorm", numFeatures, momentum);
+            this.momentum = NormArgs.momentum("BatchRenorm(" + numFeatures + ")", momentum);
             return this;
         }
 

@@ -37,8 +37,9 @@ import org.bnlab.kernel.Parallel;
  * the pass that follows (the order costs nothing; on the reference machine, whose 32 MiB L3 is a
  * victim cache shared with other guests, the gain was within the noise).
  *
- * <p>Not thread-safe (the call lives in fields, as in the layers holding it); nothing is allocated
- * after the first call on a shape.
+ * <p>A workspace: the chunk sums and the call being run (read by the parallel tasks) are fields, so
+ * one instance serves one call at a time. Each {@link BatchNormOp.Saved} owns one, so different
+ * layers never share it and run concurrently; nothing is allocated after the first call on a shape.
  */
 final class ChannelPasses {
     /** Values per chunk of samples (256 KB of floats; at least one sample). */

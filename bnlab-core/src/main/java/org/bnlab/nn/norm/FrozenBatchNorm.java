@@ -1,6 +1,5 @@
 package org.bnlab.nn.norm;
 
-import java.util.Arrays;
 import java.util.List;
 import org.bnlab.nn.Parameter;
 import org.bnlab.nn.StateDict;
@@ -27,38 +26,20 @@ import org.bnlab.tensor.Tensor;
  * num_batches_tracked, and loading a BatchNorm state_dict ignores its num_batches_tracked).
  * Any batch size works, one sample included (there are no batch statistics); NaN or Inf in the
  * input pass through to the output and change no state.
+ *
+ * <p>Structure: {@link BatchNormOp}'s eval form in training and eval alike; {@link #numBatchesTracked()}
+ * is always 0 and not saved.
  */
 public final class FrozenBatchNorm extends NormLayer {
     private final boolean trainableAffine;
-    private final float[] weight;
-    private final float[] bias;
-    private final float[] weightGrad;
-    private final float[] biasGrad;
-    private final float[] runningMean;
-    private final float[] runningVar;
-    private final List<Parameter> parameters;
-    private final ChannelNorm core;
+    /** The last forward, for backward (its coefficients, recomputed every call). */
+    private final BatchNormOp.Saved saved;
 
     private FrozenBatchNorm(Builder b) {
-        super("FrozenBatchNorm", b.numFeatures, b.eps);
-        int c = numFeatures;
-        trainableAffine = b.trainableAffine;
-        weight = new float[c];
-        Arrays.fill(weight, 1f);
-        bias = new float[c];
-        runningMean = new float[c];
-        runningVar = new float[c];
-        Arrays.fill(runningVar, 1f);
-        if (trainableAffine) {
-            weightGrad = new float[c];
-            biasGrad = new float[c];
-            parameters = List.of(new Parameter("weight", weight, weightGrad, c), new Parameter("bias", bias, biasGrad, c));
-        } else {
-            weightGrad = null;
-            biasGrad = null;
-            parameters = List.of();
-        }
-        core = new ChannelNorm(c, eps);
+        // weight and bias always exist (detectron2's buffers); they are parameters only when trainable
+        super("FrozenBatchNorm", b.numFeatures, b.eps, true, true, 0, false);
+        this.trainableAffine = b.trainableAffine;
+        this.saved = new BatchNormOp.Saved(numFeatures);
     }
 
     /** detectron2's defaults: weight 1, bias 0, running mean 0, running var 1, eps 1e-5, affine frozen. */
@@ -69,115 +50,97 @@ public final class FrozenBatchNorm extends NormLayer {
     /**
      * A frozen copy of {@code bn}'s eps, affine transform (1 and 0 when bn has none) and running
      * statistics; {@code bn} is not changed. detectron2's convert_frozen_batchnorm for one layer.
+     * Accepts BatchNorm, BatchRenorm and GhostBatchNorm (their eval map, with their running statistics).
      */
-    public static FrozenBatchNorm from(BatchNorm bn, boolean trainableAffine) {
+    static FrozenBatchNorm copyOf(NormLayer bn, boolean trainableAffine) {
         if (!bn.trackRunningStats()) {
             throw new IllegalArgumentException("FrozenBatchNorm.from: " + bn + " keeps no running statistics, so there is nothing to freeze");
         }
-        return copyOf(bn.numFeatures(), bn.eps(), bn.weight(), bn.bias(), bn.runningMean(), bn.runningVar(), trainableAffine);
+        int c = bn.numFeatures();
+        FrozenBatchNorm f = builder(c).eps(bn.eps()).trainableAffine(trainableAffine).build();
+        if (bn.affine()) {
+            System.arraycopy(bn.weight(), 0, f.params.weight, 0, c);
+            System.arraycopy(bn.bias(), 0, f.params.bias, 0, c);
+        }
+        System.arraycopy(bn.runningMean(), 0, f.running.mean, 0, c);
+        System.arraycopy(bn.runningVar(), 0, f.running.var, 0, c);
+        return f;
+    }
+
+    /** A frozen copy of a BatchNorm (see {@link #copyOf}). */
+    public static FrozenBatchNorm from(BatchNorm bn, boolean trainableAffine) {
+        return copyOf(bn, trainableAffine);
     }
 
     /** A frozen copy of a BatchRenorm (its eval map, with its running statistics). */
     public static FrozenBatchNorm from(BatchRenorm bn, boolean trainableAffine) {
-        return copyOf(bn.numFeatures(), bn.eps(), bn.weight(), bn.bias(), bn.runningMean(), bn.runningVar(), trainableAffine);
+        return copyOf(bn, trainableAffine);
     }
 
     /** A frozen copy of a GhostBatchNorm (its eval map, with its running statistics). */
     public static FrozenBatchNorm from(GhostBatchNorm bn, boolean trainableAffine) {
-        if (!bn.trackRunningStats()) {
-            throw new IllegalArgumentException("FrozenBatchNorm.from: " + bn + " keeps no running statistics, so there is nothing to freeze");
-        }
-        return copyOf(bn.numFeatures(), bn.eps(), bn.weight(), bn.bias(), bn.runningMean(), bn.runningVar(), trainableAffine);
-    }
-
-    private static FrozenBatchNorm copyOf(int c, double eps, float[] w, float[] b, float[] rm, float[] rv, boolean trainableAffine) {
-        FrozenBatchNorm f = builder(c).eps(eps).trainableAffine(trainableAffine).build();
-        if (w != null) {
-            System.arraycopy(w, 0, f.weight, 0, c);
-            System.arraycopy(b, 0, f.bias, 0, c);
-        }
-        System.arraycopy(rm, 0, f.runningMean, 0, c);
-        System.arraycopy(rv, 0, f.runningVar, 0, c);
-        return f;
+        return copyOf(bn, trainableAffine);
     }
 
     @Override
     void run(Tensor x, float[] y, int n, int s, boolean training) {
         // recomputed every call (C values): the buffers may have been loaded or trained since
-        core.setFixed(runningMean, runningVar, weight, bias);
-        core.fixedForward(x.data(), y, 0, n, s);
+        BatchNormOp.forwardEval(saved, x.data(), y, 0, n, s, running.mean, running.var, params.weight, params.bias, eps);
     }
 
     @Override
     void runBackward(float[] x, float[] dy, float[] dx, int n, int s) {
         if (!trainableAffine) {
-            core.scaleBackward(dy, dx, 0, n, s);
+            BatchNormOp.inputGradFixed(saved, dy, dx);
             return;
         }
-        core.backward(x, dy, dx, 0, n, s, false);
-        for (int c = 0; c < numFeatures; c++) {
-            biasGrad[c] += (float) core.sumDy[c];
-            weightGrad[c] += (float) (core.sumDyXmu[c] * core.invStd[c]);
-        }
+        BatchNormOp.backward(saved, dy, dx);
+        BatchNormOp.accumulateAffineGrads(saved, params.weightGrad, params.biasGrad);
     }
 
+    /** Empty unless trainableAffine: frozen weight and bias are buffers (detectron2). */
     @Override
     public List<Parameter> parameters() {
-        return parameters;
+        return trainableAffine ? params.parameters : List.of();
     }
 
+    /** detectron2's four names, no num_batches_tracked. */
     @Override
     public void stateDict(String prefix, StateDict out) {
-        out.put(prefix + "weight", StateDict.Entry.f32(weight, numFeatures));
-        out.put(prefix + "bias", StateDict.Entry.f32(bias, numFeatures));
-        out.put(prefix + "running_mean", StateDict.Entry.f32(runningMean, numFeatures));
-        out.put(prefix + "running_var", StateDict.Entry.f32(runningVar, numFeatures));
+        out.put(prefix + "weight", StateDict.Entry.f32(params.weight, numFeatures));
+        out.put(prefix + "bias", StateDict.Entry.f32(params.bias, numFeatures));
+        out.put(prefix + "running_mean", StateDict.Entry.f32(running.mean, numFeatures));
+        out.put(prefix + "running_var", StateDict.Entry.f32(running.var, numFeatures));
     }
 
     @Override
     public void loadStateDict(String prefix, StateDict in) {
-        in.copyInto(prefix + "weight", weight, numFeatures);
-        in.copyInto(prefix + "bias", bias, numFeatures);
-        in.copyInto(prefix + "running_mean", runningMean, numFeatures);
-        in.copyInto(prefix + "running_var", runningVar, numFeatures);
-    }
-
-    public int numFeatures() {
-        return numFeatures;
-    }
-
-    public double eps() {
-        return eps;
+        in.copyInto(prefix + "weight", params.weight, numFeatures);
+        in.copyInto(prefix + "bias", params.bias, numFeatures);
+        in.copyInto(prefix + "running_mean", running.mean, numFeatures);
+        in.copyInto(prefix + "running_var", running.var, numFeatures);
     }
 
     public boolean trainableAffine() {
         return trainableAffine;
     }
 
-    /** Live buffers (parameters when trainableAffine). */
-    public float[] weight() {
-        return weight;
-    }
-
-    public float[] bias() {
-        return bias;
+    /** null unless trainableAffine. */
+    @Override
+    public float[] weightGrad() {
+        return trainableAffine ? params.weightGrad : null;
     }
 
     /** null unless trainableAffine. */
-    public float[] weightGrad() {
-        return weightGrad;
-    }
-
+    @Override
     public float[] biasGrad() {
-        return biasGrad;
+        return trainableAffine ? params.biasGrad : null;
     }
 
-    public float[] runningMean() {
-        return runningMean;
-    }
-
-    public float[] runningVar() {
-        return runningVar;
+    /** Always 0: frozen statistics count no batches. */
+    @Override
+    public long numBatchesTracked() {
+        return 0;
     }
 
     @Override
@@ -192,12 +155,11 @@ public final class FrozenBatchNorm extends NormLayer {
         private boolean trainableAffine;
 
         private Builder(int numFeatures) {
-            checkNumFeatures("FrozenBatchNorm", numFeatures);
-            this.numFeatures = numFeatures;
+            this.numFeatures = NormArgs.numFeatures("FrozenBatchNorm", numFeatures);
         }
 
         public Builder eps(double eps) {
-            this.eps = checkEps("FrozenBatchNorm", numFeatures, eps);
+            this.eps = NormArgs.eps("FrozenBatchNorm(" + numFeatures + ")", eps);
             return this;
         }
 

@@ -1,9 +1,6 @@
 package org.bnlab.nn.norm;
 
 import java.util.Arrays;
-import java.util.List;
-import org.bnlab.nn.Parameter;
-import org.bnlab.nn.StateDict;
 import org.bnlab.tensor.Tensor;
 
 /**
@@ -37,25 +34,18 @@ import org.bnlab.tensor.Tensor;
  *   <li>v >= N is exactly BatchNorm.</li>
  * </ul>
  * A batch with NaN or Inf in any ghost is rejected before any running statistic changes.
+ *
+ * <p>Structure: {@link BatchNormOp} once per ghost batch, each on its view of the input with its own
+ * {@link BatchNormOp.Saved}; in eval, the op's eval form over the whole batch with the first Saved.
  */
 public final class GhostBatchNorm extends NormLayer {
     private final int virtualBatchSize;
-    private final boolean affine;
-    private final boolean track;
-    private final Affine params;
-    private final RunningStats running;
-    /** One set of statistics per ghost batch; grown (never shrunk) when a batch has more ghosts. */
-    private ChannelNorm[] ghosts = new ChannelNorm[0];
-    private final ChannelNorm.Coefficients bnCoefficients = this::bnCoefficients;
-    private boolean usedBatchStats;
+    /** What the last forward saved, one per ghost batch; grown (never shrunk) when a batch has more ghosts. */
+    private BatchNormOp.Saved[] ghosts = new BatchNormOp.Saved[0];
 
     private GhostBatchNorm(Builder b) {
-        super("GhostBatchNorm", b.numFeatures, b.eps);
+        super("GhostBatchNorm", b.numFeatures, b.eps, b.affine, b.track, b.momentum, b.cumulative);
         this.virtualBatchSize = b.virtualBatchSize;
-        this.affine = b.affine;
-        this.track = b.track;
-        this.params = affine ? new Affine(numFeatures) : null;
-        this.running = track ? new RunningStats(numFeatures, b.momentum, b.cumulative) : null;
     }
 
     /** BatchNorm's defaults (eps 1e-5, momentum 0.1, affine, tracking) and virtualBatchSize 128 (DJL's default). */
@@ -68,11 +58,11 @@ public final class GhostBatchNorm extends NormLayer {
         return (n + virtualBatchSize - 1) / virtualBatchSize;
     }
 
-    private ChannelNorm ghost(int g) {
+    private BatchNormOp.Saved ghost(int g) {
         if (g >= ghosts.length) {
-            ChannelNorm[] grown = Arrays.copyOf(ghosts, g + 1);
+            BatchNormOp.Saved[] grown = Arrays.copyOf(ghosts, g + 1);
             for (int i = ghosts.length; i <= g; i++) {
-                grown[i] = new ChannelNorm(numFeatures, eps);
+                grown[i] = new BatchNormOp.Saved(numFeatures);
             }
             ghosts = grown;
         }
@@ -81,11 +71,8 @@ public final class GhostBatchNorm extends NormLayer {
 
     @Override
     void run(Tensor x, float[] y, int n, int s, boolean training) {
-        usedBatchStats = training || !track;
-        if (!usedBatchStats) {
-            ChannelNorm k = ghost(0);
-            k.setFixed(running.mean, running.var, affine ? params.weight : null, affine ? params.bias : null);
-            k.fixedForward(x.data(), y, 0, n, s);
+        if (!training && running != null) {
+            BatchNormOp.forwardEval(ghost(0), x.data(), y, 0, n, s, running.mean, running.var, weight(), bias(), eps);
             return;
         }
         int count = ghostCount(n);
@@ -97,34 +84,23 @@ public final class GhostBatchNorm extends NormLayer {
         int sampleSize = numFeatures * s;
         for (int g = 0; g < count; g++) {
             int n0 = g * virtualBatchSize;
-            ghost(g).batchForward(x.data(), y, n0 * sampleSize, Math.min(virtualBatchSize, n - n0), s, bnCoefficients);
+            rejectNonFinite(BatchNormOp.forwardTrain(ghost(g), x.data(), y, n0 * sampleSize, Math.min(virtualBatchSize, n - n0), s,
+                    weight(), bias(), eps), x);
         }
-        for (int g = 0; g < count; g++) {
-            rejectNonFinite(ghosts[g].firstNonFiniteChannel(), x);
-        }
-        if (training && track) {
+        if (training && running != null) {
             for (int g = 0; g < count; g++) {
-                int n0 = g * virtualBatchSize;
-                running.update(ghosts[g].mean, ghosts[g].var, (long) Math.min(virtualBatchSize, n - n0) * s);
+                running.update(ghosts[g].mean, ghosts[g].var, (long) ghosts[g].n * s);
             }
         }
     }
 
-    /** BatchNorm's: alpha = weight / sqrt(var + eps), shift = bias. */
-    private void bnCoefficients(ChannelNorm k, int c) {
-        k.alpha[c] = (float) ((affine ? params.weight[c] : 1.0) * k.invStd[c]);
-        k.shift[c] = affine ? params.bias[c] : 0f;
-    }
-
     @Override
     void runBackward(float[] x, float[] dy, float[] dx, int n, int s) {
-        int count = usedBatchStats ? ghostCount(n) : 1;
-        int per = usedBatchStats ? virtualBatchSize : n;
+        int count = ghosts[0].batchStats ? ghostCount(n) : 1; // the eval form used the first Saved alone
         for (int g = 0; g < count; g++) {
-            int n0 = g * per;
-            ghosts[g].backward(x, dy, dx, n0 * numFeatures * s, Math.min(per, n - n0), s, usedBatchStats);
+            BatchNormOp.backward(ghosts[g], dy, dx);
         }
-        if (affine) {
+        if (params != null) {
             for (int c = 0; c < numFeatures; c++) {
                 // dbias = sum over ghosts of sum dy; dweight = sum over ghosts of sum dy * xhat_g
                 double db = 0;
@@ -139,96 +115,20 @@ public final class GhostBatchNorm extends NormLayer {
         }
     }
 
-    @Override
-    public List<Parameter> parameters() {
-        return affine ? params.parameters : List.of();
-    }
-
-    @Override
-    public void stateDict(String prefix, StateDict out) {
-        super.stateDict(prefix, out);
-        if (track) {
-            running.stateDict(prefix, out);
-        }
-    }
-
-    @Override
-    public void loadStateDict(String prefix, StateDict in) {
-        super.loadStateDict(prefix, in);
-        if (track) {
-            running.loadStateDict(prefix, in);
-        }
-    }
-
     public int virtualBatchSize() {
         return virtualBatchSize;
     }
 
-    public int numFeatures() {
-        return numFeatures;
-    }
-
-    public double eps() {
-        return eps;
-    }
-
-    /** The momentum (weight of the new ghost batch), or NaN for the cumulative average. */
+    /** The momentum (weight of the new ghost batch), or NaN for the cumulative average or without running statistics. */
     public double momentum() {
-        return track ? running.momentum() : Double.NaN;
-    }
-
-    public boolean affine() {
-        return affine;
-    }
-
-    public boolean trackRunningStats() {
-        return track;
-    }
-
-    /** gamma, live; null when affine is false. */
-    public float[] weight() {
-        return affine ? params.weight : null;
-    }
-
-    /** beta, live; null when affine is false. */
-    public float[] bias() {
-        return affine ? params.bias : null;
-    }
-
-    public float[] weightGrad() {
-        return affine ? params.weightGrad : null;
-    }
-
-    public float[] biasGrad() {
-        return affine ? params.biasGrad : null;
-    }
-
-    /** Live running mean; null without running statistics. */
-    public float[] runningMean() {
-        return track ? running.mean : null;
-    }
-
-    /** Live running (unbiased) variance; null without running statistics. */
-    public float[] runningVar() {
-        return track ? running.var : null;
-    }
-
-    /** Ghost batches folded into the running statistics. */
-    public long numBatchesTracked() {
-        return track ? running.numBatchesTracked[0] : 0;
-    }
-
-    public void resetRunningStats() {
-        if (track) {
-            running.reset();
-        }
+        return running != null ? running.momentum() : Double.NaN;
     }
 
     @Override
     public String toString() {
         return "GhostBatchNorm(" + numFeatures + ", virtual_batch_size=" + virtualBatchSize + ", eps=" + eps + ", momentum="
-                + (track && running.cumulative() ? "None" : String.valueOf(momentum())) + ", affine=" + affine
-                + ", track_running_stats=" + track + ")";
+                + (running != null && running.cumulative() ? "None" : String.valueOf(momentum())) + ", affine=" + affine()
+                + ", track_running_stats=" + trackRunningStats() + ")";
     }
 
     /** Immutable configuration with BatchNorm's defaults and virtualBatchSize 128. */
@@ -242,8 +142,7 @@ public final class GhostBatchNorm extends NormLayer {
         private boolean track = true;
 
         private Builder(int numFeatures) {
-            checkNumFeatures("GhostBatchNorm", numFeatures);
-            this.numFeatures = numFeatures;
+            this.numFeatures = NormArgs.numFeatures("GhostBatchNorm", numFeatures);
         }
 
         /** Samples per ghost batch, >= 1 (DJL's optVirtualBatchSize, tf.keras' virtual_batch_size; default 128). */
@@ -256,13 +155,13 @@ public final class GhostBatchNorm extends NormLayer {
         }
 
         public Builder eps(double eps) {
-            this.eps = checkEps("GhostBatchNorm", numFeatures, eps);
+            this.eps = NormArgs.eps("GhostBatchNorm(" + numFeatures + ")", eps);
             return this;
         }
 
         /** Weight of each NEW ghost batch in the running statistics, in [0, 1] (default 0.1). */
         public Builder momentum(double momentum) {
-            this.momentum = RunningStats.checkMomentum("GhostBatchNorm", numFeatures, momentum);
+            this.momentum = NormArgs.momentum("GhostBatchNorm(" + numFeatures + ")", momentum);
             this.cumulative = false;
             return this;
         }

@@ -39,7 +39,7 @@ public final class GroupNorm extends GroupedNorm {
     }
 
     @Override
-    void checkShape(Tensor x, boolean training) {
+    void checkInput(Tensor x, boolean training) {
         if (x.dim() < 2) {
             throw new IllegalArgumentException(name + ": expected input of shape [N, C] or [N, C, H, W], got "
                     + Arrays.toString(x.shape()) + " (rank " + x.dim() + ")");
@@ -102,7 +102,7 @@ public final class GroupNorm extends GroupedNorm {
 
         /** Added to the variance before the square root; must be > 0 (default 1e-5). */
         public Builder eps(double eps) {
-            this.eps = checkEps("GroupNorm(" + numGroups + ", " + numChannels + ")", eps);
+            this.eps = NormArgs.eps("GroupNorm(" + numGroups + ", " + numChannels + ")", eps);
             return this;
         }
 

@@ -34,23 +34,15 @@ public final class InstanceNorm extends GroupedNorm {
     private final int numFeatures;
     private final double momentum;
     private final boolean track;
-    private final float[] runningMean;
-    private final float[] runningVar;
-    private final long[] numBatchesTracked = new long[1];
+    /** BatchNorm's buffers and state_dict names; null without running statistics. */
+    private final RunningStats running;
 
     private InstanceNorm(Builder b) {
         super("InstanceNorm(" + b.numFeatures + ")", b.eps, b.affine ? new int[] {b.numFeatures} : null);
         this.numFeatures = b.numFeatures;
         this.momentum = b.momentum;
         this.track = b.track;
-        if (track) {
-            runningMean = new float[numFeatures];
-            runningVar = new float[numFeatures];
-            Arrays.fill(runningVar, 1f);
-        } else {
-            runningMean = null;
-            runningVar = null;
-        }
+        this.running = track ? new RunningStats(numFeatures, momentum, false) : null;
     }
 
     /** A builder with PyTorch's defaults: eps 1e-5, momentum 0.1, no affine, no running statistics. */
@@ -63,7 +55,7 @@ public final class InstanceNorm extends GroupedNorm {
     }
 
     @Override
-    void checkShape(Tensor x, boolean training) {
+    void checkInput(Tensor x, boolean training) {
         if (x.dim() != 3 && x.dim() != 4) {
             throw new IllegalArgumentException(name + ": expected input of shape [N, C, L] or [N, C, H, W], got "
                     + Arrays.toString(x.shape()) + " (rank " + x.dim() + ")");
@@ -83,7 +75,7 @@ public final class InstanceNorm extends GroupedNorm {
         int rows = x.size(0) * numFeatures;
         int s = trailingSize(x, 2);
         if (!usesInputStats(training)) {
-            engine.forwardRowsGivenStats(out.data(), x.data(), rows, s, numFeatures, runningMean, runningVar, weight, bias);
+            engine.forwardRowsGivenStats(out.data(), x.data(), rows, s, numFeatures, running.mean, running.var, weight, bias);
             return -1;
         }
         int bad = engine.forwardRows(out.data(), x.data(), rows, 1, s, numFeatures, weight, bias);
@@ -93,8 +85,13 @@ public final class InstanceNorm extends GroupedNorm {
         return bad;
     }
 
-    /** PyTorch runs batch norm on the [1, N*C, S] view and averages the N updated copies of each channel. */
+    /**
+     * PyTorch runs batch norm on the [1, N*C, S] view and averages the N updated copies of each
+     * channel; numBatchesTracked is not counted (PyTorch 1.13), so this is not {@link RunningStats#update}.
+     */
     private void updateRunningStats(int n, int s) {
+        float[] runningMean = running.mean;
+        float[] runningVar = running.var;
         double unbias = (double) s / (s - 1);
         for (int c = 0; c < numFeatures; c++) {
             double mu = 0;
@@ -125,9 +122,7 @@ public final class InstanceNorm extends GroupedNorm {
     public void stateDict(String prefix, StateDict out) {
         super.stateDict(prefix, out);
         if (track) {
-            out.put(prefix + "running_mean", StateDict.Entry.f32(runningMean, numFeatures));
-            out.put(prefix + "running_var", StateDict.Entry.f32(runningVar, numFeatures));
-            out.put(prefix + "num_batches_tracked", StateDict.Entry.i64(numBatchesTracked));
+            running.stateDict(prefix, out);
         }
     }
 
@@ -135,13 +130,7 @@ public final class InstanceNorm extends GroupedNorm {
     public void loadStateDict(String prefix, StateDict in) {
         super.loadStateDict(prefix, in);
         if (track) {
-            in.copyInto(prefix + "running_mean", runningMean, numFeatures);
-            in.copyInto(prefix + "running_var", runningVar, numFeatures);
-            StateDict.Entry e = in.require(prefix + "num_batches_tracked");
-            if (e.i64() == null || e.i64().length != 1) {
-                throw new IllegalArgumentException("state_dict entry '" + prefix + "num_batches_tracked' must be an int64 scalar");
-            }
-            numBatchesTracked[0] = e.i64()[0];
+            running.loadStateDict(prefix, in);
         }
     }
 
@@ -164,17 +153,17 @@ public final class InstanceNorm extends GroupedNorm {
 
     /** Live running mean; null when trackRunningStats is false. */
     public float[] runningMean() {
-        return runningMean;
+        return track ? running.mean : null;
     }
 
     /** Live running (unbiased) variance; null when trackRunningStats is false. */
     public float[] runningVar() {
-        return runningVar;
+        return track ? running.var : null;
     }
 
     /** Saved and loaded, never incremented (PyTorch 1.13's InstanceNorm does not count batches). */
     public long numBatchesTracked() {
-        return numBatchesTracked[0];
+        return track ? running.numBatchesTracked[0] : 0;
     }
 
     @Override
@@ -192,25 +181,18 @@ public final class InstanceNorm extends GroupedNorm {
         private boolean track;
 
         private Builder(int numFeatures) {
-            if (numFeatures < 1) {
-                throw new IllegalArgumentException("InstanceNorm: numFeatures must be >= 1, got " + numFeatures);
-            }
-            this.numFeatures = numFeatures;
+            this.numFeatures = NormArgs.numFeatures("InstanceNorm", numFeatures);
         }
 
         /** Added to the variance before the square root; must be > 0 (default 1e-5). */
         public Builder eps(double eps) {
-            this.eps = checkEps("InstanceNorm(" + numFeatures + ")", eps);
+            this.eps = NormArgs.eps("InstanceNorm(" + numFeatures + ")", eps);
             return this;
         }
 
         /** Weight of the new batch in the running statistics, in [0, 1] (default 0.1, PyTorch's convention). */
         public Builder momentum(double momentum) {
-            if (!(momentum >= 0 && momentum <= 1)) {
-                throw new IllegalArgumentException("InstanceNorm(" + numFeatures
-                        + "): momentum must be in [0, 1] (PyTorch convention: weight of the new batch), got " + momentum);
-            }
-            this.momentum = momentum;
+            this.momentum = NormArgs.momentum("InstanceNorm(" + numFeatures + ")", momentum);
             return this;
         }
 

@@ -39,7 +39,7 @@ public final class LayerNorm extends GroupedNorm {
     }
 
     @Override
-    void checkShape(Tensor x, boolean training) {
+    void checkInput(Tensor x, boolean training) {
         int k = normalizedShape.length;
         boolean ok = x.dim() >= k;
         for (int d = 0; ok && d < k; d++) {
@@ -110,7 +110,7 @@ public final class LayerNorm extends GroupedNorm {
 
         /** Added to the variance before the square root; must be > 0 (default 1e-5). */
         public Builder eps(double eps) {
-            this.eps = checkEps("LayerNorm(" + Arrays.toString(normalizedShape) + ")", eps);
+            this.eps = NormArgs.eps("LayerNorm(" + Arrays.toString(normalizedShape) + ")", eps);
             return this;
         }
 

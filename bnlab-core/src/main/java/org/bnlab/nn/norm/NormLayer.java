@@ -1,37 +1,42 @@
 package org.bnlab.nn.norm;
 
 import java.util.Arrays;
-import org.bnlab.nn.CallGuard;
-import org.bnlab.nn.Module;
+import java.util.List;
+import org.bnlab.nn.Parameter;
+import org.bnlab.nn.StateDict;
+import org.bnlab.tensor.Shapes;
 import org.bnlab.tensor.Tensor;
 
 /**
- * What BatchRenorm, GhostBatchNorm and FrozenBatchNorm share: BatchNorm's input rules (shape [N, C]
- * or [N, C, H, W] with C = numFeatures, an IllegalArgumentException naming the layer otherwise),
- * the forward/backward forms of {@link Module} (new tensors, or this layer's reused buffers), and
- * the input of the last forward that backward differentiates. An empty batch gives an empty result
- * and changes nothing. Subclasses implement the arithmetic on flat arrays viewed as (n, C, s).
- *
- * <p>Not thread-safe, like BatchNorm: the call being run lives in fields. Two threads calling one
- * layer at once get an IllegalStateException ({@link CallGuard}), never mixed numbers.
+ * What the batch-normalization layers share (BatchNorm, BatchRenorm, GhostBatchNorm,
+ * FrozenBatchNorm), beyond {@link NormModule}'s call forms: BatchNorm's input rule (shape [N, C] or
+ * [N, C, H, W] with C = numFeatures, an IllegalArgumentException naming the layer otherwise), the
+ * affine parameters ({@link Affine}, or none) and the running statistics ({@link RunningStats}, or
+ * none) with their PyTorch accessors and state_dict names, and the two rejections (one value per
+ * channel in training, NaN or Inf in a batch). Subclasses do the arithmetic with {@link BatchNormOp}
+ * on flat arrays viewed as (n, C, s), keeping what backward needs in the op's {@link BatchNormOp.Saved}.
  */
-abstract class NormLayer implements Module {
+abstract class NormLayer extends NormModule {
     final int numFeatures;
     final double eps;
-    final String name;
+    /** weight, bias and their gradients; null without affine parameters (PyTorch: None). */
+    final Affine params;
+    /** running_mean, running_var, num_batches_tracked; null without running statistics. */
+    final RunningStats running;
 
-    /** Input of the last successful forward (null before, or after a rejected batch). */
-    Tensor input;
-    private Tensor outputBuffer;
-    private Tensor gradInputBuffer;
-    /** Overlapping calls from two threads are refused, not mixed. */
-    private final CallGuard guard;
-
-    NormLayer(String kind, int numFeatures, double eps) {
+    /**
+     * {@code affine}: weight and bias; {@code track}: running statistics with this momentum (the
+     * weight of the new batch) or the cumulative average. The per-channel arrays of the layer and of
+     * one {@link BatchNormOp.Saved} (14 float and 5 double arrays) are checked against the heap
+     * before any is allocated.
+     */
+    NormLayer(String kind, int numFeatures, double eps, boolean affine, boolean track, double momentum, boolean cumulative) {
+        super(kind + "(" + numFeatures + ")");
+        Shapes.checkHeap(name + " buffers", (14L * Float.BYTES + 5L * Double.BYTES) * numFeatures);
         this.numFeatures = numFeatures;
         this.eps = eps;
-        this.name = kind + "(" + numFeatures + ")";
-        this.guard = new CallGuard(name);
+        this.params = affine ? new Affine(numFeatures) : null;
+        this.running = track ? new RunningStats(numFeatures, momentum, cumulative) : null;
     }
 
     /** y = layer(x) into {@code y} (x viewed as (n, C, s), n*s >= 1); a rejected batch changes no state. */
@@ -40,77 +45,18 @@ abstract class NormLayer implements Module {
     /** dx for the last forward's input; adds the parameter gradients, if any. */
     abstract void runBackward(float[] x, float[] dy, float[] dx, int n, int s);
 
+    /** An empty batch gives an empty result and changes nothing (no statistics, no running update). */
     @Override
-    public Tensor forward(Tensor x, boolean training) {
-        checkInput(x);
-        Tensor out = Tensor.zeros(x.shape());
-        guard.enter();
-        try {
-            forwardInto(x, training, out);
-        } finally {
-            guard.exit();
-        }
-        return out;
-    }
-
-    @Override
-    public Tensor forwardBuffered(Tensor x, boolean training) {
-        checkInput(x);
-        guard.enter();
-        try {
-            if (outputBuffer == null || !outputBuffer.sameShape(x)) {
-                outputBuffer = Tensor.zeros(x.shape());
-            }
-            forwardInto(x, training, outputBuffer);
-            return outputBuffer;
-        } finally {
-            guard.exit();
-        }
-    }
-
-    private void forwardInto(Tensor x, boolean training, Tensor out) {
-        input = null; // no backward through a rejected batch
-        int n = x.size(0);
-        int s = spatial(x);
-        if ((long) n * s > 0) {
-            run(x, out.data(), n, s, training);
-        }
-        input = x;
-    }
-
-    @Override
-    public Tensor backward(Tensor gradOutput) {
-        guard.enter();
-        try {
-            checkGradOutput(gradOutput);
-            Tensor dx = Tensor.zeros(gradOutput.shape());
-            backwardInto(gradOutput, dx);
-            return dx;
-        } finally {
-            guard.exit();
+    final void forwardInto(Tensor x, boolean training, Tensor out) {
+        if (x.numel() > 0) {
+            run(x, out.data(), x.size(0), spatial(x), training);
         }
     }
 
     @Override
-    public Tensor backwardBuffered(Tensor gradOutput) {
-        guard.enter();
-        try {
-            checkGradOutput(gradOutput);
-            if (gradInputBuffer == null || !gradInputBuffer.sameShape(gradOutput)) {
-                gradInputBuffer = Tensor.zeros(gradOutput.shape());
-            }
-            backwardInto(gradOutput, gradInputBuffer);
-            return gradInputBuffer;
-        } finally {
-            guard.exit();
-        }
-    }
-
-    private void backwardInto(Tensor dy, Tensor dx) {
-        int n = input.size(0);
-        int s = spatial(input);
-        if ((long) n * s > 0) {
-            runBackward(input.data(), dy.data(), dx.data(), n, s);
+    final void backwardInto(Tensor x, Tensor dy, Tensor dx) {
+        if (x.numel() > 0) {
+            runBackward(x.data(), dy.data(), dx.data(), x.size(0), spatial(x));
         }
     }
 
@@ -119,10 +65,8 @@ abstract class NormLayer implements Module {
     }
 
     /** Rank and channel count, without copying the shape (this runs on every call). */
-    private void checkInput(Tensor x) {
-        if (x == null) {
-            throw new IllegalArgumentException(name + ".forward: input is null");
-        }
+    @Override
+    final void checkInput(Tensor x, boolean training) {
         int rank = x.dim();
         if (rank != 2 && rank != 4) {
             throw new IllegalArgumentException(name + ": expected input of shape [N, C] or [N, C, H, W], got "
@@ -134,19 +78,6 @@ abstract class NormLayer implements Module {
         }
     }
 
-    private void checkGradOutput(Tensor dy) {
-        if (input == null) {
-            throw new IllegalArgumentException(name + ": backward called before a successful forward");
-        }
-        if (dy == null) {
-            throw new IllegalArgumentException(name + ".backward: gradOutput is null");
-        }
-        if (!dy.sameShape(input)) {
-            throw new IllegalArgumentException(name + ".backward: gradOutput has shape " + Arrays.toString(dy.shape())
-                    + " but the last forward's input had shape " + Arrays.toString(input.shape()));
-        }
-    }
-
     /** PyTorch's rule: batch statistics need more than one value per channel. */
     void requireMoreThanOneValue(long valuesPerChannel, Tensor x, String detail) {
         if (valuesPerChannel == 1) {
@@ -155,7 +86,7 @@ abstract class NormLayer implements Module {
         }
     }
 
-    /** A batch with NaN or Inf is rejected before anything is updated. */
+    /** A batch with NaN or Inf is rejected before anything is updated ({@code channel} -1: nothing to reject). */
     void rejectNonFinite(int channel, Tensor x) {
         if (channel >= 0) {
             throw new IllegalArgumentException(name + ": input " + Arrays.toString(x.shape()) + " has NaN or Inf in channel "
@@ -163,16 +94,82 @@ abstract class NormLayer implements Module {
         }
     }
 
-    static double checkEps(String layer, int numFeatures, double eps) {
-        if (!(eps > 0) || !Double.isFinite(eps)) {
-            throw new IllegalArgumentException(layer + "(" + numFeatures + "): eps must be a finite number > 0, got " + eps);
+    // ---------------------------------------------------------------- state
+
+    @Override
+    public List<Parameter> parameters() {
+        return params == null ? List.of() : params.parameters;
+    }
+
+    @Override
+    public void stateDict(String prefix, StateDict out) {
+        super.stateDict(prefix, out);
+        if (running != null) {
+            running.stateDict(prefix, out);
         }
+    }
+
+    @Override
+    public void loadStateDict(String prefix, StateDict in) {
+        super.loadStateDict(prefix, in);
+        if (running != null) {
+            running.loadStateDict(prefix, in);
+        }
+    }
+
+    public int numFeatures() {
+        return numFeatures;
+    }
+
+    public double eps() {
         return eps;
     }
 
-    static void checkNumFeatures(String layer, int numFeatures) {
-        if (numFeatures < 1) {
-            throw new IllegalArgumentException(layer + ": numFeatures must be >= 1, got " + numFeatures);
+    public boolean affine() {
+        return params != null;
+    }
+
+    public boolean trackRunningStats() {
+        return running != null;
+    }
+
+    /** gamma, live; null when affine is false (PyTorch: None). */
+    public float[] weight() {
+        return params == null ? null : params.weight;
+    }
+
+    /** beta, live; null when affine is false. */
+    public float[] bias() {
+        return params == null ? null : params.bias;
+    }
+
+    public float[] weightGrad() {
+        return params == null ? null : params.weightGrad;
+    }
+
+    public float[] biasGrad() {
+        return params == null ? null : params.biasGrad;
+    }
+
+    /** Live running mean; null without running statistics. */
+    public float[] runningMean() {
+        return running == null ? null : running.mean;
+    }
+
+    /** Live running (unbiased) variance; null without running statistics. */
+    public float[] runningVar() {
+        return running == null ? null : running.var;
+    }
+
+    /** Batches folded into the running statistics (0 without them). */
+    public long numBatchesTracked() {
+        return running == null ? 0 : running.numBatchesTracked[0];
+    }
+
+    /** PyTorch's reset_running_stats(): mean 0, var 1, counter 0 (nothing without running statistics). */
+    public void resetRunningStats() {
+        if (running != null) {
+            running.reset();
         }
     }
 }

@@ -104,12 +104,9 @@ public final class PreciseBN {
             for (Module child : seq.modules()) {
                 collect(child, targets);
             }
-        } else if (m instanceof BatchNorm bn && bn.trackRunningStats()) {
-            targets.put(m, new Target(m, bn.numFeatures(), bn.eps(), bn.runningMean(), bn.runningVar(), Integer.MAX_VALUE));
-        } else if (m instanceof BatchRenorm bn) {
-            targets.put(m, new Target(m, bn.numFeatures(), bn.eps(), bn.runningMean(), bn.runningVar(), Integer.MAX_VALUE));
-        } else if (m instanceof GhostBatchNorm bn && bn.trackRunningStats()) {
-            targets.put(m, new Target(m, bn.numFeatures(), bn.eps(), bn.runningMean(), bn.runningVar(), bn.virtualBatchSize()));
+        } else if (m instanceof NormLayer bn && !(m instanceof FrozenBatchNorm) && bn.trackRunningStats()) {
+            // BatchNorm, BatchRenorm: one statistics batch per batch; GhostBatchNorm: one per ghost batch
+            targets.put(m, new Target(bn, m instanceof GhostBatchNorm g ? g.virtualBatchSize() : Integer.MAX_VALUE));
         }
     }
 
@@ -136,17 +133,20 @@ public final class PreciseBN {
         final float[] runningVar;
         final int groupSize;
         final StateDict saved = new StateDict();
-        final ChannelNorm stats;
+        final double eps;
+        final BatchNormOp.Saved stats;
         final double[] sumMean;
         final double[] sumVar;
         long count;
 
-        Target(Module layer, int channels, double eps, float[] runningMean, float[] runningVar, int groupSize) {
+        Target(NormLayer layer, int groupSize) {
+            int channels = layer.numFeatures();
             this.layer = layer;
-            this.runningMean = runningMean;
-            this.runningVar = runningVar;
+            this.runningMean = layer.runningMean();
+            this.runningVar = layer.runningVar();
             this.groupSize = groupSize;
-            this.stats = new ChannelNorm(channels, eps);
+            this.eps = layer.eps();
+            this.stats = new BatchNormOp.Saved(channels);
             this.sumMean = new double[channels];
             this.sumVar = new double[channels];
             StateDict live = new StateDict();
@@ -166,7 +166,7 @@ public final class PreciseBN {
             for (int n0 = 0; n0 < n; n0 += groupSize) {
                 int ng = Math.min(groupSize, n - n0);
                 long m = (long) ng * s;
-                stats.statistics(h.data(), n0 * c * s, ng, s);
+                BatchNormOp.batchStatistics(stats, h.data(), n0 * c * s, ng, s, eps); // finite: the layer's forward checked h
                 for (int ch = 0; ch < c; ch++) {
                     sumMean[ch] += stats.mean[ch];
                     sumVar[ch] += stats.var[ch] * m / (m - 1);

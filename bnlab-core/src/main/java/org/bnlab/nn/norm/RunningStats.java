@@ -31,16 +31,11 @@ final class RunningStats {
         Arrays.fill(var, 1f);
     }
 
-    /** Folds one batch of m values per channel in; the variance is saturated at Float.MAX_VALUE, as in BatchNorm. */
+    /** Folds one batch of m values per channel in ({@link BatchNormOp#updateRunningStats}), counting it. */
     void update(double[] batchMean, double[] batchVar, long m) {
         numBatchesTracked[0]++;
         double f = cumulative ? 1.0 / numBatchesTracked[0] : momentum;
-        double unbias = (double) m / (m - 1);
-        for (int c = 0; c < channels; c++) {
-            mean[c] = (float) ((1 - f) * mean[c] + f * batchMean[c]);
-            double rv = (1 - f) * var[c] + f * batchVar[c] * unbias;
-            var[c] = (float) Math.min(rv, Float.MAX_VALUE);
-        }
+        BatchNormOp.updateRunningStats(mean, var, f, batchMean, batchVar, m);
     }
 
     /** The momentum, or NaN for the cumulative average. */
@@ -72,14 +67,5 @@ final class RunningStats {
             throw new IllegalArgumentException("state_dict entry '" + prefix + "num_batches_tracked' must be an int64 scalar");
         }
         numBatchesTracked[0] = e.i64()[0];
-    }
-
-    /** PyTorch's convention: the weight of the new batch, in [0, 1]. */
-    static double checkMomentum(String layer, int numFeatures, double momentum) {
-        if (!(momentum >= 0 && momentum <= 1)) {
-            throw new IllegalArgumentException(layer + "(" + numFeatures
-                    + "): momentum must be in [0, 1] (PyTorch convention: weight of the new batch), got " + momentum);
-        }
-        return momentum;
     }
 }

@@ -1,11 +1,11 @@
 package org.bnlab.nn.norm;
 
-import org.bnlab.kernel.KernelProvider;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.bnlab.dist.Collective;
 import org.bnlab.kernel.BatchNormKernel;
+import org.bnlab.kernel.KernelProvider;
 import org.bnlab.nn.Module;
 import org.bnlab.nn.Parameter;
 import org.bnlab.nn.Sequential;
@@ -41,47 +41,33 @@ import org.bnlab.tensor.Tensor;
  * {@link BatchNorm} (the wrapped layer does the work, bit for bit). Parameters, buffers and state_dict
  * names are BatchNorm's, so checkpoints move freely between the two. Every replica must call forward
  * and backward the same number of times in the same mode, even with an empty slice: a replica that
- * skips one leaves the others waiting in the collective. The kernels run on the calling thread (the
- * replicas are the parallelism).
+ * skips one leaves the others waiting in the collective.
+ *
+ * <p>Structure: {@link BatchNormOp} with the statistics and the backward sums of the global batch in
+ * its {@link BatchNormOp.Saved} (count M); the local statistics and sums are one kernel call over the
+ * slice on the calling thread (the replicas are the parallelism), the elementwise passes are the op's.
  */
-public final class SyncBatchNorm implements Module {
+public final class SyncBatchNorm extends NormModule {
     private final BatchNorm bn;
     private final Collective collective;
     private final int rank;
     private final int channels;
-    private final String name;
     private final BatchNormKernel kernel = KernelProvider.get().batchNorm();
 
-    // Per-channel workspaces (allocated once).
+    /** The last synced forward, for backward: the global batch's statistics (count M) and this slice's view. */
+    private final BatchNormOp.Saved saved;
+    /** Which path the last forward took: synced (this layer's Saved) or plain BatchNorm (the wrapped layer's). */
+    private boolean synced;
     private final double[] localMean;
     private final double[] localVar;
-    private final double[] mean;
-    private final double[] var;
-    private final double[] invStd;
-    private final float[] meanHi;
-    private final float[] meanLo;
-    private final float[] alpha;
-    private final float[] shift;
-    private final double[] sumDy;
-    private final double[] sumDyXmu;
-    private final float[] meanDy;
-    private final float[] kCoef;
-    private final float[] ones;
-    private final float[] zeros;
     // Messages: statistics [m, mean (C), var (C)] and backward sums [sum dy (C), sum dy (x - mean) (C)], per replica.
     private final double[] statsSend;
     private final double[] statsRecv;
     private final double[] gradSend;
     private final double[] gradRecv;
 
-    // The last forward.
-    private Tensor input;
-    private boolean synced;
-    private long globalCount;
-    private Tensor outputBuffer;
-    private Tensor gradInputBuffer;
-
     private SyncBatchNorm(BatchNorm bn, Collective collective, int rank) {
+        super(bn == null ? "SyncBatchNorm" : "SyncBatchNorm(" + bn.numFeatures() + ") replica " + rank);
         if (bn == null) {
             throw new IllegalArgumentException("SyncBatchNorm: the BatchNorm to convert is null");
         }
@@ -93,24 +79,10 @@ public final class SyncBatchNorm implements Module {
         this.collective = collective;
         this.rank = rank;
         this.channels = bn.numFeatures();
-        this.name = "SyncBatchNorm(" + channels + ") replica " + rank;
         int c = channels;
+        saved = new BatchNormOp.Saved(c);
         localMean = new double[c];
         localVar = new double[c];
-        mean = new double[c];
-        var = new double[c];
-        invStd = new double[c];
-        meanHi = new float[c];
-        meanLo = new float[c];
-        alpha = new float[c];
-        shift = new float[c];
-        sumDy = new double[c];
-        sumDyXmu = new double[c];
-        meanDy = new float[c];
-        kCoef = new float[c];
-        ones = new float[c];
-        Arrays.fill(ones, 1f);
-        zeros = new float[c];
         statsSend = new double[1 + 2 * c];
         statsRecv = new double[r * (1 + 2 * c)];
         gradSend = new double[2 * c];
@@ -145,21 +117,23 @@ public final class SyncBatchNorm implements Module {
         return new Sequential(children.toArray(new Module[0]));
     }
 
+    @Override
+    void checkInput(Tensor x, boolean training) {
+        bn.checkInput(x, training);
+    }
+
     // ---------------------------------------------------------------- forward
 
+    /** Even an empty slice joins the collective: every replica calls the same collectives in the same order. */
     @Override
-    public Tensor forwardBuffered(Tensor x, boolean training) {
+    void forwardInto(Tensor x, boolean training, Tensor out) {
         synced = training && collective != null && collective.size() > 1;
         if (!synced) {
-            return bn.forwardBuffered(x, training);
+            bn.forwardInto(x, training, out);
+            return;
         }
-        bn.checkInput(x);
-        if (outputBuffer == null || !outputBuffer.sameShape(x)) {
-            outputBuffer = Tensor.zeros(x.shape());
-        }
-        input = null;
         int n = x.size(0);
-        int s = x.dim() == 4 ? x.size(2) * x.size(3) : 1;
+        int s = NormLayer.spatial(x);
         long m = (long) n * s;
         if (m > 0) {
             kernel.stats(x.data(), 0, n, channels, s, 0, channels, localMean, localVar);
@@ -177,25 +151,28 @@ public final class SyncBatchNorm implements Module {
             throw new IllegalArgumentException(name + ": Expected more than 1 value per channel when training, got 1 value per channel"
                     + " in the global batch (this replica's input size " + Arrays.toString(x.shape()) + ")");
         }
-        globalCount = total;
         if (total > 0) {
             checkFiniteStatistics();
-            float[] gamma = bn.affine() ? bn.weight() : ones;
-            float[] beta = bn.affine() ? bn.bias() : zeros;
-            BatchNormSteps.normalization(invStd, meanHi, meanLo, alpha, shift, mean, var, gamma, beta, bn.eps(), 0, channels);
-            if (m > 0) {
-                kernel.normalize(x.data(), outputBuffer.data(), 0, n, channels, s, 0, channels, meanHi, meanLo, alpha, shift);
-            }
-            if (bn.trackRunningStats()) {
-                bn.updateRunningStats(mean, var, total);
-            }
         }
-        input = x;
-        return outputBuffer;
+        BatchNormOp.useStatistics(saved, x.data(), 0, n, s, total, bn.eps());
+        BatchNormOp.affineCoefficients(saved, bn.weight(), bn.bias());
+        if (m > 0) {
+            BatchNormOp.normalize(saved, out.data());
+        }
+        if (total > 0 && bn.trackRunningStats()) {
+            bn.updateRunningStats(saved.mean, saved.var, total);
+        }
     }
 
-    /** Chan et al.'s pairwise combination of the gathered (count, mean, var), in rank order; returns the global count. */
+    /**
+     * Chan et al.'s pairwise combination of the gathered (count, mean, var), in rank order, into
+     * {@code saved.mean, saved.var} (0 for an empty global batch); returns the global count.
+     */
     private long combineStatistics() {
+        double[] mean = saved.mean;
+        double[] var = saved.var;
+        Arrays.fill(mean, 0);
+        Arrays.fill(var, 0);
         int w = 1 + 2 * channels;
         long total = 0;
         for (int r = 0; r < collective.size(); r++) {
@@ -222,54 +199,46 @@ public final class SyncBatchNorm implements Module {
         return total;
     }
 
+    /** Names the replicas whose slice holds NaN or Inf. */
     private void checkFiniteStatistics() {
-        for (int c = 0; c < channels; c++) {
-            if (Double.isNaN(mean[c]) || Double.isNaN(var[c])) {
-                List<Integer> bad = new ArrayList<>();
-                int w = 1 + 2 * channels;
-                for (int r = 0; r < collective.size(); r++) {
-                    if (Double.isNaN(statsRecv[r * w + 1 + c]) || Double.isNaN(statsRecv[r * w + 1 + channels + c])) {
-                        bad.add(r);
-                    }
-                }
-                throw new IllegalArgumentException(name + ": the input of replica(s) " + bad + " has NaN or Inf in channel " + c
-                        + "; the global batch was rejected and the running statistics are unchanged");
+        int c = BatchNormOp.firstNaN(saved.mean, saved.var);
+        if (c < 0) {
+            return;
+        }
+        List<Integer> bad = new ArrayList<>();
+        int w = 1 + 2 * channels;
+        for (int r = 0; r < collective.size(); r++) {
+            if (Double.isNaN(statsRecv[r * w + 1 + c]) || Double.isNaN(statsRecv[r * w + 1 + channels + c])) {
+                bad.add(r);
             }
         }
+        throw new IllegalArgumentException(name + ": the input of replica(s) " + bad + " has NaN or Inf in channel " + c
+                + "; the global batch was rejected and the running statistics are unchanged");
     }
 
     // ---------------------------------------------------------------- backward
 
+    /** dx by BatchNorm's formula with the global sums and count; joins the collective even with an empty slice. */
     @Override
-    public Tensor backwardBuffered(Tensor gradOutput) {
+    void backwardInto(Tensor x, Tensor dy, Tensor dx) {
         if (!synced) {
-            return bn.backwardBuffered(gradOutput);
+            bn.backwardInto(x, dy, dx);
+            return;
         }
-        if (input == null) {
-            throw new IllegalArgumentException(name + ": backward called before a successful forward");
+        if (saved.count == 0) {
+            return; // the whole global batch was empty: no replica joins a collective
         }
-        if (gradOutput == null || !gradOutput.sameShape(input)) {
-            throw new IllegalArgumentException(name + ".backward: gradOutput has shape "
-                    + (gradOutput == null ? "null" : Arrays.toString(gradOutput.shape()))
-                    + " but the last forward's input had shape " + Arrays.toString(input.shape()));
-        }
-        if (gradInputBuffer == null || !gradInputBuffer.sameShape(gradOutput)) {
-            gradInputBuffer = Tensor.zeros(gradOutput.shape());
-        }
-        if (globalCount == 0) {
-            return gradInputBuffer; // the whole global batch was empty: no replica joins a collective
-        }
-        int n = input.size(0);
-        int s = input.dim() == 4 ? input.size(2) * input.size(3) : 1;
-        long m = (long) n * s;
+        long m = (long) saved.n * saved.s;
+        double[] sumDy = saved.sumDy;
+        double[] sumDyXmu = saved.sumDyXmu;
         if (m > 0) {
-            kernel.backwardSums(input.data(), gradOutput.data(), 0, n, channels, s, 0, channels, meanHi, meanLo, sumDy, sumDyXmu);
+            kernel.backwardSums(x.data(), dy.data(), 0, saved.n, channels, saved.s, 0, channels, saved.meanHi, saved.meanLo, sumDy, sumDyXmu);
         } else {
             Arrays.fill(sumDy, 0);
             Arrays.fill(sumDyXmu, 0);
         }
         if (bn.affine()) {
-            BatchNormSteps.accumulateAffineGrads(bn.weightGrad(), bn.biasGrad(), sumDy, sumDyXmu, invStd, channels);
+            BatchNormOp.accumulateAffineGrads(saved, bn.weightGrad(), bn.biasGrad());
         }
         System.arraycopy(sumDy, 0, gradSend, 0, channels);
         System.arraycopy(sumDyXmu, 0, gradSend, channels, channels);
@@ -284,13 +253,9 @@ public final class SyncBatchNorm implements Module {
                 sumDyXmu[c] += gradRecv[base + channels + c];
             }
         }
-        float[] gamma = bn.affine() ? bn.weight() : ones;
-        BatchNormSteps.backward(alpha, meanDy, kCoef, invStd, sumDy, sumDyXmu, gamma, globalCount, 0, channels);
         if (m > 0) {
-            kernel.backwardInput(input.data(), gradOutput.data(), gradInputBuffer.data(), 0, n, channels, s, 0, channels,
-                    meanHi, meanLo, alpha, meanDy, kCoef);
+            BatchNormOp.backwardInput(saved, dy.data(), dx.data());
         }
-        return gradInputBuffer;
     }
 
     // ---------------------------------------------------------------- state
