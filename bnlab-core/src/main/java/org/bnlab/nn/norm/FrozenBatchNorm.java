@@ -121,6 +121,18 @@ public final class FrozenBatchNorm extends NormLayer {
         in.copyInto(prefix + "running_var", running.var, numFeatures);
     }
 
+    /**
+     * Refused: a frozen layer's statistics are fixed (they come from training or a checkpoint);
+     * resetting them to mean 0, var 1 would silently change what the model computes.
+     *
+     * @throws UnsupportedOperationException always
+     */
+    @Override
+    public void resetRunningStats() {
+        throw new UnsupportedOperationException(this + ": the statistics of a frozen BatchNorm are fixed; "
+                + "load others with loadStateDict, or use BatchNorm to re-estimate them");
+    }
+
     public boolean trainableAffine() {
         return trainableAffine;
     }

@@ -195,4 +195,14 @@ class FrozenBatchNormTest {
         }
         return out;
     }
+
+    @Test
+    void resettingFrozenStatisticsIsRefusedAndChangesNothing() {
+        FrozenBatchNorm f = FrozenBatchNorm.builder(3).build();
+        f.runningMean()[1] = 2.5f;
+        UnsupportedOperationException e = org.junit.jupiter.api.Assertions.assertThrows(UnsupportedOperationException.class,
+                f::resetRunningStats);
+        assertTrue(e.getMessage().contains("frozen"), e.getMessage());
+        assertEquals(2.5f, f.runningMean()[1]);
+    }
 }
