@@ -183,8 +183,7 @@ public final class Folding implements Experiment {
         int classes = spec.classes();
         float[] eval = logits(model, spec, test);
         float[] fold = logits(folded, spec, test);
-        float[] comp = new float[test.size() * classes];
-        compiled.predict(test.images(), test.size(), comp);
+        float[] comp = predictions(compiled, test, classes);
         double scale = 0;
         for (float v : eval) {
             scale = Math.max(scale, Math.abs(v));
@@ -210,6 +209,20 @@ public final class Folding implements Experiment {
             float[] x = Arrays.copyOfRange(test.images(), start * features, (start + b) * features);
             Tensor y = model.forwardBuffered(Tensor.of(x, batchShape(b, shape)), false);
             System.arraycopy(y.data(), 0, out, start * classes, b * classes);
+        }
+        return out;
+    }
+
+    /** The compiled model's logits for every test image, in chunks of 500 (its work buffers grow with the batch). */
+    static float[] predictions(InferenceModel compiled, Split test, int classes) {
+        int features = test.features();
+        float[] out = new float[test.size() * classes];
+        float[] chunkOut = new float[500 * classes];
+        for (int start = 0; start < test.size(); start += 500) {
+            int b = Math.min(500, test.size() - start);
+            float[] x = Arrays.copyOfRange(test.images(), start * features, (start + b) * features);
+            compiled.predict(x, b, chunkOut);
+            System.arraycopy(chunkOut, 0, out, start * classes, b * classes);
         }
         return out;
     }

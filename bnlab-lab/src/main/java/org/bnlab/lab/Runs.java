@@ -93,6 +93,9 @@ public final class Runs {
             if (c instanceof RuntimeException) {
                 throw (RuntimeException) c;
             }
+            if (c instanceof Error) {
+                throw (Error) c; // e.g. OutOfMemoryError: the lab reports it as the experiment's failure
+            }
             throw new IllegalStateException(c);
         } finally {
             pool.shutdownNow();
