@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-/** im2col equals its definition, element by element, over strides, paddings and kernels that overhang the image. */
+/**
+ * im2col (and a band of its rows) equals its definition, element by element, over strides, paddings
+ * and kernels that overhang the image.
+ */
 class Im2colTest {
 
     @Test
@@ -47,6 +50,15 @@ class Im2colTest {
             java.util.Arrays.fill(col, Float.NaN); // every element must be written
             Im2col.im2col(col, x, off, c, h, w, k, stride, pad, oh, ow);
             assertArrayEquals(expected, col, "c=" + c + " h=" + h + " w=" + w + " k=" + k + " stride=" + stride + " pad=" + pad);
+            // a band of rows alone: the same values as those rows of the whole matrix
+            int rows = c * k * k;
+            int r0 = r.nextInt(rows);
+            int r1 = r0 + 1 + r.nextInt(rows - r0);
+            float[] band = new float[(r1 - r0) * oh * ow];
+            java.util.Arrays.fill(band, Float.NaN);
+            Im2col.im2colRows(band, x, off, c, h, w, k, stride, pad, oh, ow, r0, r1);
+            assertArrayEquals(java.util.Arrays.copyOfRange(expected, r0 * oh * ow, r1 * oh * ow), band,
+                    "rows [" + r0 + ", " + r1 + ") of c=" + c + " h=" + h + " w=" + w + " k=" + k + " stride=" + stride + " pad=" + pad);
         }
     }
 }
