@@ -296,9 +296,7 @@ public final class ConvKernel {
             float[] dcol = col(g.ckk * g.p);
             for (int s = from; s < to; s++) {
                 Gemm.mm(dcol, 0, wT, 0, dy, s * g.outSize(), g.ckk, g.p, g.o, false);
-                int xOff = s * g.inSize();
-                java.util.Arrays.fill(dx, xOff, xOff + g.inSize(), 0f);
-                Im2col.col2imAdd(dx, xOff, dcol, g.c, g.h, g.w, g.k, g.stride, g.pad, g.oh, g.ow);
+                Im2col.col2im(dx, s * g.inSize(), dcol, g.c, g.h, g.w, g.k, g.stride, g.pad, g.oh, g.ow);
             }
         }
     }
