@@ -15,6 +15,9 @@ package org.bnlab.kernel;
  * without a bounds test per element, and fill the rest with zeros.
  */
 public final class Im2col {
+    /** Whether the long adds of col2im use {@link AddSimd} (the same sums, V lanes at a time). */
+    private static final boolean SIMD = KernelProvider.get().vectorized();
+
     private Im2col() {}
 
     /** col (C*K*K, OH*OW) from the sample x (C, H, W) at x[xOff..]. */
@@ -167,8 +170,12 @@ public final class Im2col {
         }
         int src = row + start;
         int dst = shift + start;
-        for (int j = 0, len = end - start; j < len; j++) {
-            dx[dst + j] += dcol[src + j];
+        if (SIMD) {
+            AddSimd.add(dx, dst, dcol, src, end - start);
+        } else {
+            for (int j = 0, len = end - start; j < len; j++) {
+                dx[dst + j] += dcol[src + j];
+            }
         }
     }
 
