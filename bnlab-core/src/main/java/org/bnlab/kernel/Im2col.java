@@ -33,10 +33,18 @@ public final class Im2col {
     public static void im2colRows(float[] col, float[] x, int xOff, int c, int h, int w, int k, int stride, int pad,
                                   int oh, int ow, int r0, int r1) {
         int p = oh * ow;
+        // (ci, kh, kw) of row r0, then counted up row by row (divisions cost more than a short row)
+        int ci = r0 / (k * k);
+        int kh = r0 / k % k;
+        int kw = r0 % k - 1;
         for (int r = r0; r < r1; r++) {
-            int ci = r / (k * k);
-            int kh = r / k % k;
-            int kw = r % k;
+            if (++kw == k) {
+                kw = 0;
+                if (++kh == k) {
+                    kh = 0;
+                    ci++;
+                }
+            }
             int xc = xOff + ci * h * w;
             int row = (r - r0) * p;
             int yLo = firstInside(pad - kh, stride, oh);
@@ -80,13 +88,28 @@ public final class Im2col {
         System.arraycopy(x, shift + start, col, row + start, end - start);
         java.util.Arrays.fill(col, row, row + start, 0f);
         java.util.Arrays.fill(col, row + end, row + p, 0f);
-        for (int y = yLo; y < yHi; y++) {
-            int d = row + y * ow;
-            for (int xo = y == yLo ? xLo : 0; xo < xLo; xo++) {
-                col[d + xo] = 0f;
+        zeroWrapped(col, row, ow, yLo, yHi, xLo, xHi);
+    }
+
+    /**
+     * Sets to 0 the pixels of the span [yLo*OW + xLo, (yHi-1)*OW + xHi) whose column is outside
+     * [xLo, xHi): columns [0, xLo) of rows yLo+1..yHi-1 and [xHi, OW) of rows yLo..yHi-2 (for a
+     * "same" convolution, at most P columns on one side, and none for the centre column of the kernel).
+     */
+    private static void zeroWrapped(float[] a, int row, int ow, int yLo, int yHi, int xLo, int xHi) {
+        if (xLo > 0) {
+            for (int d = row + (yLo + 1) * ow, e = row + yHi * ow; d < e; d += ow) {
+                for (int xo = 0; xo < xLo; xo++) {
+                    a[d + xo] = 0f;
+                }
             }
-            for (int xo = xHi, e = y == yHi - 1 ? xHi : ow; xo < e; xo++) {
-                col[d + xo] = 0f;
+        }
+        int right = ow - xHi;
+        if (right > 0) {
+            for (int d = row + yLo * ow + xHi, e = row + (yHi - 1) * ow; d < e; d += ow) {
+                for (int xo = 0; xo < right; xo++) {
+                    a[d + xo] = 0f;
+                }
             }
         }
     }
@@ -116,10 +139,17 @@ public final class Im2col {
                                int oh, int ow, boolean shifted) {
         int p = oh * ow;
         int rows = c * k * k;
+        int ci = 0;
+        int kh = 0;
+        int kw = -1;
         for (int r = 0; r < rows; r++) {
-            int ci = r / (k * k);
-            int kh = r / k % k;
-            int kw = r % k;
+            if (++kw == k) {
+                kw = 0;
+                if (++kh == k) {
+                    kh = 0;
+                    ci++;
+                }
+            }
             int xc = xOff + ci * h * w;
             int row = r * p;
             int yLo = firstInside(pad - kh, stride, oh);
@@ -159,15 +189,7 @@ public final class Im2col {
                                       int xLo, int xHi) {
         int start = yLo * ow + xLo;
         int end = (yHi - 1) * ow + xHi;
-        for (int y = yLo; y < yHi; y++) {
-            int d = row + y * ow;
-            for (int xo = y == yLo ? xLo : 0; xo < xLo; xo++) {
-                dcol[d + xo] = 0f;
-            }
-            for (int xo = xHi, e = y == yHi - 1 ? xHi : ow; xo < e; xo++) {
-                dcol[d + xo] = 0f;
-            }
-        }
+        zeroWrapped(dcol, row, ow, yLo, yHi, xLo, xHi);
         int src = row + start;
         int dst = shift + start;
         if (SIMD) {
@@ -181,11 +203,11 @@ public final class Im2col {
 
     /** The first o in [0, out] with o*S + d >= 0, i.e. ceil(-d / S) clamped: d = kh - P (or kw - P). */
     static int firstInside(int minusD, int stride, int out) {
-        return Math.min(out, Math.max(0, Math.floorDiv(minusD + stride - 1, stride)));
+        return Math.min(out, Math.max(0, stride == 1 ? minusD : Math.floorDiv(minusD + stride - 1, stride)));
     }
 
     /** The first o in [0, out] with o*S + d >= extent, i.e. ceil((extent - d) / S) clamped: e = extent - d. */
     static int endInside(int e, int stride, int out) {
-        return Math.min(out, Math.max(0, Math.floorDiv(e + stride - 1, stride)));
+        return Math.min(out, Math.max(0, stride == 1 ? e : Math.floorDiv(e + stride - 1, stride)));
     }
 }
