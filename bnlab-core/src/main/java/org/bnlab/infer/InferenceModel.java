@@ -32,7 +32,8 @@ import org.bnlab.tensor.Tensor;
  * its own work buffers from a {@link ThreadLocal}, grown to the largest batch that thread has asked
  * for and then reused: a steady-state {@code predict(float[], int, float[])} allocates nothing. The
  * buffers stay with the thread until the thread ends or this model is garbage, so a pool of N
- * threads holds N sets (two activation buffers of batch x widest layer, one im2col matrix).
+ * threads holds N sets (two activation buffers of batch x widest layer), and every thread that runs
+ * a convolution, callers and {@link org.bnlab.kernel.Parallel}'s workers, one im2col matrix.
  * Results do not depend on the thread count or on concurrency: large products split over
  * {@link org.bnlab.kernel.Parallel}'s pool when it is free and run on the caller's thread when
  * another caller holds it, with bit-identical output either way.
@@ -44,7 +45,6 @@ public final class InferenceModel {
     private final int inFeatures;
     private final int outFeatures;
     private final int maxActivation;
-    private final int colFloats;
     private final int argIntsPerSample;
     private final ThreadLocal<Workspace> workspace = ThreadLocal.withInitial(Workspace::new);
 
@@ -54,15 +54,12 @@ public final class InferenceModel {
         this.inFeatures = product(sampleShape);
         this.outFeatures = stages.length == 0 ? inFeatures : stages[stages.length - 1].outSize();
         int act = outFeatures;
-        int col = 0;
         int arg = 0;
         for (Stage s : stages) {
             act = Math.max(act, s.outSize());
-            col = Math.max(col, s.colFloats());
             arg = Math.max(arg, s.argIntsPerSample());
         }
         this.maxActivation = act;
-        this.colFloats = col;
         this.argIntsPerSample = arg;
     }
 
@@ -263,7 +260,7 @@ public final class InferenceModel {
             return;
         }
         Workspace ws = workspace.get();
-        ws.ensure(n, maxActivation, colFloats, argIntsPerSample);
+        ws.ensure(n, maxActivation, argIntsPerSample);
         float[] cur = x;
         for (Stage s : stages) {
             // ping-pong between the two buffers; elementwise stages run in place, but never on the caller's x

@@ -17,11 +17,6 @@ interface Stage {
         return false;
     }
 
-    /** Floats of im2col scratch one call needs (independent of n). */
-    default int colFloats() {
-        return 0;
-    }
-
     /** Ints of argmax scratch one call needs per sample. */
     default int argIntsPerSample() {
         return 0;

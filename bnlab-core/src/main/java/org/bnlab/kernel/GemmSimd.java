@@ -12,7 +12,7 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Panels: columns are cut into panels of 2V while more than V columns remain, and one last panel of
  * V; a panel of width w starting at column j0 is stored p-major at {@code pack[j0*K + p*w + jj]},
  * zero-padded past N. Packing costs K*N copies against M*N*K FMAs and makes every B load contiguous,
- * also for B transposed. Rows past the last full 6-row block use the 1-row kernels. A tile that
+ * also for B transposed. Rows past the last full 6-row block use 4-, 2- and 1-row kernels. A tile that
  * reaches past column N is computed in a per-thread scratch tile (full vectors only) and copied back:
  * the kernels themselves have no masks, no branches and no helper calls, which keeps C2 from boxing
  * the accumulators. The accumulators always start from C: C is zeroed first unless accumulating.
@@ -182,9 +182,7 @@ final class GemmSimd {
                     for (; i + MR <= i1; i += MR) {
                         tile(w, c, cOff + i * n + j0, n, ak, aBase + i * aRs, aRs, pb, pOff, kc);
                     }
-                    for (; i < i1; i++) {
-                        tile1(w, c, cOff + i * n + j0, ak, aBase + i * aRs, pb, pOff, kc);
-                    }
+                    leftoverRows(w, c, cOff + i * n + j0, n, i1 - i, ak, aBase + i * aRs, aRs, pb, pOff, kc);
                 } else {
                     float[] edge = scratch.edge;
                     for (; i < i1; i += MR) {
@@ -196,9 +194,7 @@ final class GemmSimd {
                         if (rows == MR) {
                             tile(w, edge, 0, w, ak, aBase + i * aRs, aRs, pb, pOff, kc);
                         } else {
-                            for (int r = 0; r < rows; r++) {
-                                tile1(w, edge, r * w, ak, aBase + (i + r) * aRs, pb, pOff, kc);
-                            }
+                            leftoverRows(w, edge, 0, w, rows, ak, aBase + i * aRs, aRs, pb, pOff, kc);
                         }
                         for (int r = 0; r < rows; r++) {
                             System.arraycopy(edge, r * w, c, ci + r * n, cols);
@@ -244,6 +240,35 @@ final class GemmSimd {
             tile6x2(c, ci, n, a, ai, ars, pb, pOff, k);
         } else {
             tile6x1(c, ci, n, a, ai, ars, pb, pOff, k);
+        }
+    }
+
+    /**
+     * The last {@code rows} < MR rows of a row block: a 4-row tile, then a 2-row one, then the 1-row
+     * kernel (e.g. 64 = 10*6 + 4, 32 = 5*6 + 2, 16 = 2*6 + 4). On the 1-row kernel every step is two
+     * loads for two FMAs; the 4-row tile shares each load among four rows. Same chains either way.
+     */
+    private static void leftoverRows(int w, float[] c, int ci, int n, int rows, float[] a, int ai, int ars,
+                                     float[] pb, int pOff, int k) {
+        int r = 0;
+        if (r + 4 <= rows) {
+            if (w == NR) {
+                tile4x2(c, ci, n, a, ai, ars, pb, pOff, k);
+            } else {
+                tile4x1(c, ci, n, a, ai, ars, pb, pOff, k);
+            }
+            r += 4;
+        }
+        if (r + 2 <= rows) {
+            if (w == NR) {
+                tile2x2(c, ci + r * n, n, a, ai + r * ars, ars, pb, pOff, k);
+            } else {
+                tile2x1(c, ci + r * n, n, a, ai + r * ars, ars, pb, pOff, k);
+            }
+            r += 2;
+        }
+        if (r < rows) {
+            tile1(w, c, ci + r * n, a, ai + r * ars, pb, pOff, k);
         }
     }
 
@@ -331,6 +356,101 @@ final class GemmSimd {
         c3.intoArray(c, r3);
         c4.intoArray(c, r4);
         c5.intoArray(c, r5);
+    }
+
+    // C(4, 2V) += A(4, k) · Bpanel(k, 2V): four leftover rows (8 accumulators).
+    private static void tile4x2(float[] c, int ci, int n, float[] a, int ai, int ars,
+                                float[] pb, int pOff, int k) {
+        int r1 = ci + n, r2 = ci + 2 * n, r3 = ci + 3 * n;
+        FloatVector c00 = FloatVector.fromArray(S, c, ci), c01 = FloatVector.fromArray(S, c, ci + V);
+        FloatVector c10 = FloatVector.fromArray(S, c, r1), c11 = FloatVector.fromArray(S, c, r1 + V);
+        FloatVector c20 = FloatVector.fromArray(S, c, r2), c21 = FloatVector.fromArray(S, c, r2 + V);
+        FloatVector c30 = FloatVector.fromArray(S, c, r3), c31 = FloatVector.fromArray(S, c, r3 + V);
+        int a0 = ai, a1 = ai + ars, a2 = ai + 2 * ars, a3 = ai + 3 * ars;
+        for (int p = 0; p < k; p++) {
+            int q = pOff + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, pb, q);
+            FloatVector b1 = FloatVector.fromArray(S, pb, q + V);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+        }
+        c00.intoArray(c, ci);
+        c01.intoArray(c, ci + V);
+        c10.intoArray(c, r1);
+        c11.intoArray(c, r1 + V);
+        c20.intoArray(c, r2);
+        c21.intoArray(c, r2 + V);
+        c30.intoArray(c, r3);
+        c31.intoArray(c, r3 + V);
+    }
+
+    // C(4, V) += A(4, k) · Bpanel(k, V): four leftover rows of the narrow panel.
+    private static void tile4x1(float[] c, int ci, int n, float[] a, int ai, int ars,
+                                float[] pb, int pOff, int k) {
+        int r1 = ci + n, r2 = ci + 2 * n, r3 = ci + 3 * n;
+        FloatVector c0 = FloatVector.fromArray(S, c, ci), c1 = FloatVector.fromArray(S, c, r1);
+        FloatVector c2 = FloatVector.fromArray(S, c, r2), c3 = FloatVector.fromArray(S, c, r3);
+        int a0 = ai, a1 = ai + ars, a2 = ai + 2 * ars, a3 = ai + 3 * ars;
+        for (int p = 0; p < k; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, pb, pOff + p * V);
+            c0 = FloatVector.broadcast(S, a[a0 + p]).fma(b0, c0);
+            c1 = FloatVector.broadcast(S, a[a1 + p]).fma(b0, c1);
+            c2 = FloatVector.broadcast(S, a[a2 + p]).fma(b0, c2);
+            c3 = FloatVector.broadcast(S, a[a3 + p]).fma(b0, c3);
+        }
+        c0.intoArray(c, ci);
+        c1.intoArray(c, r1);
+        c2.intoArray(c, r2);
+        c3.intoArray(c, r3);
+    }
+
+    // C(2, 2V) += A(2, k) · Bpanel(k, 2V): two leftover rows.
+    private static void tile2x2(float[] c, int ci, int n, float[] a, int ai, int ars,
+                                float[] pb, int pOff, int k) {
+        int r1 = ci + n;
+        FloatVector c00 = FloatVector.fromArray(S, c, ci), c01 = FloatVector.fromArray(S, c, ci + V);
+        FloatVector c10 = FloatVector.fromArray(S, c, r1), c11 = FloatVector.fromArray(S, c, r1 + V);
+        int a0 = ai, a1 = ai + ars;
+        for (int p = 0; p < k; p++) {
+            int q = pOff + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, pb, q);
+            FloatVector b1 = FloatVector.fromArray(S, pb, q + V);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+        }
+        c00.intoArray(c, ci);
+        c01.intoArray(c, ci + V);
+        c10.intoArray(c, r1);
+        c11.intoArray(c, r1 + V);
+    }
+
+    // C(2, V) += A(2, k) · Bpanel(k, V): two leftover rows of the narrow panel.
+    private static void tile2x1(float[] c, int ci, int n, float[] a, int ai, int ars,
+                                float[] pb, int pOff, int k) {
+        int r1 = ci + n;
+        FloatVector c0 = FloatVector.fromArray(S, c, ci), c1 = FloatVector.fromArray(S, c, r1);
+        int a0 = ai, a1 = ai + ars;
+        for (int p = 0; p < k; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, pb, pOff + p * V);
+            c0 = FloatVector.broadcast(S, a[a0 + p]).fma(b0, c0);
+            c1 = FloatVector.broadcast(S, a[a1 + p]).fma(b0, c1);
+        }
+        c0.intoArray(c, ci);
+        c1.intoArray(c, r1);
     }
 
     // C(1, 2V) += A(1, k) · Bpanel(k, 2V): one leftover row.

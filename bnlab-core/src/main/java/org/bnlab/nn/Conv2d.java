@@ -2,8 +2,8 @@ package org.bnlab.nn;
 
 import java.util.List;
 import java.util.SplittableRandom;
-import org.bnlab.kernel.Gemm;
-import org.bnlab.kernel.Im2col;
+import org.bnlab.kernel.ConvKernel;
+import org.bnlab.kernel.ConvShape;
 import org.bnlab.tensor.Shapes;
 import org.bnlab.tensor.Tensor;
 
@@ -15,13 +15,13 @@ import org.bnlab.tensor.Tensor;
  *   OH = (H + 2P - K) / S + 1   (floor), likewise OW
  * </pre>
  * Per sample it is one GEMM over an im2col matrix: y_n (O, OH*OW) = W (O, C*K*K) · col_n (C*K*K, OH*OW).
- * Backward per sample: dW += dy_n · col_nᵀ, db += row sums of dy_n, dcol = Wᵀ · dy_n, dx_n = col2im(dcol).
+ * Backward: dW += sum_n dy_n · col_nᵀ, db += row sums of dy_n, dcol = Wᵀ · dy_n, dx_n = col2im(dcol).
  *
- * <p>Parallelism and determinism: the samples run in order (the dW and db sums over the batch are
- * never split across threads) and each GEMM is split over its output rows, i.e. over output channels
- * for y and dW and over (input channel, kh, kw) rows for dcol: channel-parallel, so results are
- * bit-identical for any thread count. col_n is recomputed in backward instead of being kept for the
- * whole batch (that would be N*C*K*K*OH*OW floats). The input of the last forward is kept by reference.
+ * <p>Parallelism and determinism ({@link ConvKernel}): forward and dx split over samples, dW over its
+ * rows (each part runs through all samples in order, so the dW and db sums over the batch are never
+ * split across threads): bit-identical results for any thread count. col_n is recomputed in backward
+ * instead of being kept for the whole batch (that would be N*C*K*K*OH*OW floats). The input of the
+ * last forward is kept by reference.
  *
  * <p>Initialization: W and b from U(-1/sqrt(fanIn), 1/sqrt(fanIn)), fanIn = C*K*K (PyTorch's
  * default), drawn in that order from {@code new SplittableRandom(seed)}.
@@ -38,7 +38,7 @@ public final class Conv2d extends GuardedModule {
     private Tensor x;
     private Tensor y;
     private Tensor dx;
-    private float[] col = new float[0];
+    private ConvShape shape;
 
     /** A Conv2d initialized from {@code new SplittableRandom(seed)}. */
     public Conv2d(int inCh, int outCh, int kernel, int stride, int padding, boolean bias, long seed) {
@@ -100,8 +100,12 @@ public final class Conv2d extends GuardedModule {
         return parameters;
     }
 
-    private int outSize(int in) {
-        return (in + 2 * padding - kernel) / stride + 1;
+    /** The geometry for an input of H x W: rebuilt only when the input size changes. */
+    private ConvShape shape(int h, int w) {
+        if (shape == null || !shape.sameInput(h, w)) {
+            shape = new ConvShape(inCh, h, w, outCh, kernel, stride, padding);
+        }
+        return shape;
     }
 
     @Override
@@ -116,34 +120,12 @@ public final class Conv2d extends GuardedModule {
             throw new IllegalArgumentException(this + ": input " + java.util.Arrays.toString(x.shape()) + " is smaller than the kernel "
                     + kernel + " after padding " + padding);
         }
-        int oh = outSize(h);
-        int ow = outSize(w);
-        int p = oh * ow;
-        int ckk = inCh * kernel * kernel;
-        if (y == null || !y.sameShape(n, outCh, oh, ow)) {
-            y = Tensor.zeros(n, outCh, oh, ow);
+        ConvShape g = shape(h, w);
+        if (y == null || !y.sameShape(n, outCh, g.oh, g.ow)) {
+            y = Tensor.zeros(n, outCh, g.oh, g.ow);
         }
-        if (col.length < ckk * p) {
-            col = new float[ckk * p];
-        }
-        float[] xd = x.data();
-        float[] yd = y.data();
-        float[] wd = weight.data();
-        for (int s = 0; s < n; s++) {
-            Im2col.im2col(col, xd, s * inCh * h * w, inCh, h, w, kernel, stride, padding, oh, ow);
-            int yOff = s * outCh * p;
-            // y_s (O, P) = W (O, CKK) · col (CKK, P)
-            Gemm.mm(yd, yOff, wd, 0, col, 0, outCh, p, ckk, false);
-            if (bias != null) {
-                float[] b = bias.data();
-                for (int o = 0; o < outCh; o++) {
-                    int row = yOff + o * p;
-                    for (int j = 0; j < p; j++) {
-                        yd[row + j] += b[o];
-                    }
-                }
-            }
-        }
+        // y_s = W · col_s, then + b (PyTorch's order: the bias is added to the finished product)
+        ConvKernel.forward(g, n, x.data(), weight.data(), bias == null ? null : bias.data(), false, y.data());
         this.x = x;
         return y;
     }
@@ -154,51 +136,25 @@ public final class Conv2d extends GuardedModule {
             throw new IllegalArgumentException(this + ": backward called before forward");
         }
         int n = x.size(0);
-        int h = x.size(2);
-        int w = x.size(3);
-        int oh = outSize(h);
-        int ow = outSize(w);
-        if (!dy.sameShape(n, outCh, oh, ow)) {
+        ConvShape g = shape(x.size(2), x.size(3));
+        if (!dy.sameShape(n, outCh, g.oh, g.ow)) {
             throw new IllegalArgumentException(this + ": gradOutput has shape " + java.util.Arrays.toString(dy.shape())
-                    + " but the last forward produced [" + n + ", " + outCh + ", " + oh + ", " + ow + "]");
+                    + " but the last forward produced [" + n + ", " + outCh + ", " + g.oh + ", " + g.ow + "]");
         }
-        int p = oh * ow;
-        int ckk = inCh * kernel * kernel;
-        if (inputGrad && !x.sameShape(dx)) {
+        float[] grad = dy.data();
+        // dW += sum_s dy_s · col_sᵀ, db += row sums of dy_s, samples in order; dx_s = col2im(Wᵀ · dy_s)
+        ConvKernel.weightGrad(g, n, x.data(), grad, weight.grad());
+        if (bias != null) {
+            ConvKernel.biasGrad(g, n, grad, bias.grad());
+        }
+        if (!inputGrad) {
+            return null;
+        }
+        if (!x.sameShape(dx)) {
             dx = Tensor.zeros(x.shape());
         }
-        float[] xd = x.data();
-        float[] g = dy.data();
-        float[] dxd = inputGrad ? dx.data() : null;
-        float[] wd = weight.data();
-        float[] dw = weight.grad();
-        if (inputGrad) {
-            java.util.Arrays.fill(dxd, 0f);
-        }
-        for (int s = 0; s < n; s++) {
-            int gOff = s * outCh * p;
-            int xOff = s * inCh * h * w;
-            Im2col.im2col(col, xd, xOff, inCh, h, w, kernel, stride, padding, oh, ow);
-            // dW (O, CKK) += dy_s (O, P) · colᵀ (P, CKK)
-            Gemm.mmT(dw, 0, g, gOff, col, 0, outCh, ckk, p, true);
-            if (bias != null) {
-                float[] db = bias.grad();
-                for (int o = 0; o < outCh; o++) {
-                    int row = gOff + o * p;
-                    float sum = 0f;
-                    for (int j = 0; j < p; j++) {
-                        sum += g[row + j];
-                    }
-                    db[o] += sum;
-                }
-            }
-            if (inputGrad) {
-                // dcol (CKK, P) = Wᵀ (CKK, O) · dy_s (O, P), then scatter-added into dx_s
-                Gemm.mTm(col, 0, wd, 0, g, gOff, ckk, p, outCh, false);
-                Im2col.col2imAdd(dxd, xOff, col, inCh, h, w, kernel, stride, padding, oh, ow);
-            }
-        }
-        return inputGrad ? dx : null;
+        ConvKernel.inputGrad(g, n, grad, weight.data(), dx.data());
+        return dx;
     }
 
     @Override

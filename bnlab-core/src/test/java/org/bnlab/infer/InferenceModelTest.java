@@ -111,6 +111,30 @@ class InferenceModelTest {
         }
     }
 
+    /** Batches big enough that the convolutions split over samples: 1, 2 and 3 threads give the same bits. */
+    @Test
+    void cnnIsBitIdenticalForAnyThreadCount() {
+        SplittableRandom rng = new SplittableRandom(16);
+        Sequential m = cnn();
+        trainStatistics(m, random(rng, 0.5f, 0.5f, 16, 1, 28, 28), rng);
+        InferenceModel im = InferenceModel.of(m, 1, 28, 28);
+        int saved = org.bnlab.kernel.Parallel.threads();
+        try {
+            for (int n : new int[] {1, 7, 60}) {
+                Tensor x = random(rng, 0.5f, 0.5f, n, 1, 28, 28);
+                org.bnlab.kernel.Parallel.setThreads(1);
+                float[] one = im.predict(x).data();
+                for (int t = 2; t <= 3; t++) {
+                    org.bnlab.kernel.Parallel.setThreads(t);
+                    assertArrayEquals(one, im.predict(x).data(), "batch " + n + ", " + t + " threads vs 1");
+                }
+                assertMatchesEval(m, new int[] {1, 28, 28}, x, "CNN, batch " + n + ", 3 threads");
+            }
+        } finally {
+            org.bnlab.kernel.Parallel.setThreads(saved);
+        }
+    }
+
     @Test
     void everySupportedLayerEqualsItsEvalForward() {
         SplittableRandom rng = new SplittableRandom(13);

@@ -5,13 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-/** im2col equals its definition, element by element, over strides, paddings and kernels that overhang the image. */
+/**
+ * im2col (and a band of its rows) equals its definition, element by element, over strides, paddings
+ * and kernels that overhang the image; col2im equals col2imAdd on zeros.
+ */
 class Im2colTest {
 
     @Test
     void matchesTheDefinition() {
         SplittableRandom r = new SplittableRandom(5);
-        for (int trial = 0; trial < 300; trial++) {
+        for (int trial = 0; trial < 600; trial++) {
             int c = 1 + r.nextInt(3);
             int h = 1 + r.nextInt(9);
             int w = 1 + r.nextInt(9);
@@ -47,6 +50,26 @@ class Im2colTest {
             java.util.Arrays.fill(col, Float.NaN); // every element must be written
             Im2col.im2col(col, x, off, c, h, w, k, stride, pad, oh, ow);
             assertArrayEquals(expected, col, "c=" + c + " h=" + h + " w=" + w + " k=" + k + " stride=" + stride + " pad=" + pad);
+            // a band of rows alone: the same values as those rows of the whole matrix
+            int rows = c * k * k;
+            int r0 = r.nextInt(rows);
+            int r1 = r0 + 1 + r.nextInt(rows - r0);
+            float[] band = new float[(r1 - r0) * oh * ow];
+            java.util.Arrays.fill(band, Float.NaN);
+            Im2col.im2colRows(band, x, off, c, h, w, k, stride, pad, oh, ow, r0, r1);
+            assertArrayEquals(java.util.Arrays.copyOfRange(expected, r0 * oh * ow, r1 * oh * ow), band,
+                    "rows [" + r0 + ", " + r1 + ") of c=" + c + " h=" + h + " w=" + w + " k=" + k + " stride=" + stride + " pad=" + pad);
+            // col2im (overwriting, dcol as scratch) equals col2imAdd on a zeroed dx, bit for bit
+            float[] dcol = new float[expected.length];
+            for (int i = 0; i < dcol.length; i++) {
+                dcol[i] = (float) (r.nextDouble() * 2 - 1);
+            }
+            float[] added = new float[x.length];
+            Im2col.col2imAdd(added, off, dcol.clone(), c, h, w, k, stride, pad, oh, ow);
+            float[] set = new float[x.length];
+            java.util.Arrays.fill(set, off, set.length, Float.NaN);
+            Im2col.col2im(set, off, dcol, c, h, w, k, stride, pad, oh, ow);
+            assertArrayEquals(added, set, "col2im c=" + c + " h=" + h + " w=" + w + " k=" + k + " stride=" + stride + " pad=" + pad);
         }
     }
 }
