@@ -30,7 +30,9 @@ import org.bnlab.tensor.Tensor;
  * of threads calling {@link #predict} at once. Weights are private copies, never written after
  * construction (later training of the source model does not affect them). Each calling thread gets
  * its own work buffers from a {@link ThreadLocal}, grown to the largest batch that thread has asked
- * for and then reused: a steady-state {@code predict(float[], int, float[])} allocates nothing. The
+ * for (at most {@value #CHUNK_FLOATS} floats per buffer: a larger batch runs in chunks, with the same
+ * results, since every sample is computed on its own) and then reused: a steady-state
+ * {@code predict(float[], int, float[])} allocates nothing. The
  * buffers stay with the thread until the thread ends or this model is garbage, so a pool of N
  * threads holds N sets (two activation buffers of batch x widest layer), and every thread that runs
  * a convolution, callers and {@link org.bnlab.kernel.Parallel}'s workers, one im2col matrix.
@@ -44,7 +46,12 @@ public final class InferenceModel {
     private final int[] sampleShape;
     private final int inFeatures;
     private final int outFeatures;
+    /** Floats per work buffer above which a batch runs in chunks (16 MB: the CNN preset's 167 samples). */
+    static final int CHUNK_FLOATS = 1 << 22;
+
     private final int maxActivation;
+    /** Samples per chunk: the largest batch run in one go. */
+    private final int chunk;
     private final int argIntsPerSample;
     private final ThreadLocal<Workspace> workspace = ThreadLocal.withInitial(Workspace::new);
 
@@ -59,7 +66,9 @@ public final class InferenceModel {
             act = Math.max(act, s.outSize());
             arg = Math.max(arg, s.argIntsPerSample());
         }
-        this.maxActivation = act;
+        // the input is counted too: a chunked batch copies its input into the first buffer
+        this.maxActivation = Math.max(act, inFeatures);
+        this.chunk = Math.max(1, CHUNK_FLOATS / this.maxActivation);
         this.argIntsPerSample = arg;
     }
 
@@ -260,15 +269,31 @@ public final class InferenceModel {
             return;
         }
         Workspace ws = workspace.get();
-        ws.ensure(n, maxActivation, argIntsPerSample);
-        float[] cur = x;
+        if (n <= chunk) {
+            ws.ensure(n, maxActivation, argIntsPerSample);
+            System.arraycopy(run(x, n, ws), 0, logitsOut, 0, n * outFeatures);
+            return;
+        }
+        // a large batch runs in chunks: the work buffers stay at chunk x widest layer, whatever n is
+        ws.ensure(chunk, maxActivation, argIntsPerSample);
+        for (int start = 0; start < n; start += chunk) {
+            int m = Math.min(chunk, n - start);
+            System.arraycopy(x, start * inFeatures, ws.a, 0, m * inFeatures);
+            System.arraycopy(run(ws.a, m, ws), 0, logitsOut, start * outFeatures, m * outFeatures);
+        }
+    }
+
+    /** Runs the stages on the n samples of {@code in}; returns the buffer holding the logits. */
+    private float[] run(float[] in, int n, Workspace ws) {
+        float[] cur = in;
         for (Stage s : stages) {
             // ping-pong between the two buffers; elementwise stages run in place, but never on the caller's x
-            float[] dst = s.inPlace() && cur != x ? cur : (cur == ws.a ? ws.b : ws.a);
+            boolean ours = cur == ws.a || cur == ws.b;
+            float[] dst = s.inPlace() && ours ? cur : (cur == ws.a ? ws.b : ws.a);
             s.run(cur, dst, n, ws);
             cur = dst;
         }
-        System.arraycopy(cur, 0, logitsOut, 0, n * outFeatures);
+        return cur;
     }
 
     /** Logits [N, outputFeatures()] of x ([N, features] or [N, C, H, W] matching {@link #sampleShape()}), as a new tensor. */

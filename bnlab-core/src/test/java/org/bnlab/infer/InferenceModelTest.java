@@ -111,6 +111,35 @@ class InferenceModelTest {
         }
     }
 
+    /**
+     * A batch larger than one chunk (widest layer 8 x 28 x 28: 668 samples per chunk) runs in chunks
+     * and gives the bits of the same samples predicted in smaller batches.
+     */
+    @Test
+    void aBatchLargerThanAChunkGivesTheSameLogitsAsSmallBatches() {
+        SplittableRandom rng = new SplittableRandom(17);
+        Sequential m = cnn();
+        trainStatistics(m, random(rng, 0.5f, 0.5f, 16, 1, 28, 28), rng);
+        InferenceModel im = InferenceModel.of(m, 1, 28, 28);
+        int n = 700;
+        int per = 28 * 28;
+        assertTrue(n > InferenceModel.CHUNK_FLOATS / (8 * per), "the batch must span two chunks");
+        Tensor x = random(rng, 0.5f, 0.5f, n, 1, 28, 28);
+        float[] all = new float[n * 10];
+        im.predict(x.data(), n, all);
+        float[] pieces = new float[n * 10];
+        for (int start = 0; start < n; start += 100) {
+            float[] part = java.util.Arrays.copyOfRange(x.data(), start * per, (start + 100) * per);
+            float[] out = new float[100 * 10];
+            im.predict(part, 100, out);
+            System.arraycopy(out, 0, pieces, start * 10, out.length);
+        }
+        assertArrayEquals(pieces, all);
+        float[] copy = x.data().clone();
+        im.predict(x.data(), n, all);
+        assertArrayEquals(copy, x.data(), "the caller's input is never written");
+    }
+
     /** Batches big enough that the convolutions split over samples: 1, 2 and 3 threads give the same bits. */
     @Test
     void cnnIsBitIdenticalForAnyThreadCount() {
