@@ -51,6 +51,10 @@ class LabTest {
         };
     }
 
+    private static LabContext context() throws IOException {
+        return new LabContext(Datasets.load("mnist-sample"), 10, List.of(1L), true, 1, new PrintStream(OutputStream.nullOutputStream()));
+    }
+
     private static JsonNode metrics(Path dir) {
         try {
             return MetricsJson.parse(Files.readString(dir.resolve(ReportWriter.METRICS)));
@@ -62,8 +66,7 @@ class LabTest {
     @Test
     void theReportGrowsAfterEveryExperimentAndAFailureDoesNotStopTheOthers() throws IOException {
         Path out = tmp.resolve("out");
-        LabContext ctx = new LabContext(Datasets.load("mnist-sample"), 10, List.of(1L), true, 1,
-                new PrintStream(OutputStream.nullOutputStream()));
+        LabContext ctx = context();
         List<Experiment> list = List.of(
                 experiment("first", () -> { }),
                 experiment("broken", () -> {
@@ -96,8 +99,7 @@ class LabTest {
     @Test
     void anOutOfMemoryErrorInOneExperimentIsReportedAndTheRunGoesOn() throws IOException {
         Path out = tmp.resolve("oom");
-        LabContext ctx = new LabContext(Datasets.load("mnist-sample"), 10, List.of(1L), true, 1,
-                new PrintStream(OutputStream.nullOutputStream()));
+        LabContext ctx = context();
         List<Experiment> list = List.of(
                 experiment("big", () -> {
                     throw new OutOfMemoryError("Java heap space");
