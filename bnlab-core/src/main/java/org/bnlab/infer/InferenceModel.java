@@ -45,7 +45,6 @@ public final class InferenceModel {
     private final int inFeatures;
     private final int outFeatures;
     private final int maxActivation;
-    private final int argIntsPerSample;
     private final ThreadLocal<Workspace> workspace = ThreadLocal.withInitial(Workspace::new);
 
     private InferenceModel(Stage[] stages, int[] sampleShape) {
@@ -54,13 +53,10 @@ public final class InferenceModel {
         this.inFeatures = product(sampleShape);
         this.outFeatures = stages.length == 0 ? inFeatures : stages[stages.length - 1].outSize();
         int act = outFeatures;
-        int arg = 0;
         for (Stage s : stages) {
             act = Math.max(act, s.outSize());
-            arg = Math.max(arg, s.argIntsPerSample());
         }
         this.maxActivation = act;
-        this.argIntsPerSample = arg;
     }
 
     /**
@@ -260,7 +256,7 @@ public final class InferenceModel {
             return;
         }
         Workspace ws = workspace.get();
-        ws.ensure(n, maxActivation, argIntsPerSample);
+        ws.ensure(n, maxActivation);
         float[] cur = x;
         for (Stage s : stages) {
             // ping-pong between the two buffers; elementwise stages run in place, but never on the caller's x
