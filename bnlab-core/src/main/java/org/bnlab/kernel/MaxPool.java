@@ -1,9 +1,10 @@
 package org.bnlab.kernel;
 
 /**
- * Max pooling as run by {@link org.bnlab.nn.MaxPool2d} and inference: {@link MaxPoolPlanes}'s
- * branch-free loops (bit-identical to the spec {@link Pool2d#maxForward} / {@link Pool2d#maxBackward}),
- * split over planes (N*C) with {@link Parallel#forRange} when the call is large enough.
+ * Max pooling as run by {@link org.bnlab.nn.MaxPool2d} and inference: {@link MaxPoolVector} for
+ * K = S = 2 with SIMD on and rows of at least half a vector, else {@link MaxPoolPlanes}'s branch-free
+ * loops; both bit-identical to the spec {@link Pool2d#maxForward} / {@link Pool2d#maxBackward}. Split
+ * over planes (N*C) with {@link Parallel#forRange} when the call is large enough.
  *
  * <p>Each plane is computed, and its dx written, by one thread, the same way whatever thread: results
  * are bit-identical for any thread count. Steady-state calls allocate nothing: the tasks live in a
@@ -13,6 +14,8 @@ public final class MaxPool {
     /** Below this many window cells read (forward) or outputs (backward) per call, one thread. */
     static final int PARALLEL_MIN = 1 << 16;
     private static final ThreadLocal<Calls> CALLS = ThreadLocal.withInitial(Calls::new);
+    /** Vector API kernel for K = S = 2 (see {@link MaxPoolVector}), chosen once. */
+    private static final boolean SIMD = KernelProvider.get().vectorized();
 
     private MaxPool() {}
 
@@ -70,7 +73,9 @@ public final class MaxPool {
 
     private static void forwardPlanes(float[] y, int[] arg, float[] x, int p0, int p1, int h, int w, int k, int s,
                                       int oh, int ow) {
-        if (arg == null) {
+        if (SIMD && MaxPoolVector.applies(k, s, ow)) {
+            MaxPoolVector.planes(y, arg, x, p0, p1, h, w, oh, ow);
+        } else if (arg == null) {
             MaxPoolPlanes.noArg(y, x, p0, p1, h, w, k, s, oh, ow);
         } else {
             MaxPoolPlanes.withArg(y, arg, x, p0, p1, h, w, k, s, oh, ow);

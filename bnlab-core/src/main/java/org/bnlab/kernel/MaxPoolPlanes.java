@@ -46,36 +46,18 @@ final class MaxPoolPlanes {
     /** One plane, K = 2: cells a, b (row i*S), c, d (row i*S + 1) in scan order. */
     private static void plane2(float[] y, int[] arg, float[] x, int xo, int yo, int w, int s, int oh, int ow) {
         for (int i = 0; i < oh; i++) {
-            int r = i * s * w;
-            int yr = yo + i * ow;
-            for (int j = 0; j < ow; j++) {
-                int q = r + j * s;
-                int mb = Float.floatToRawIntBits(x[xo + q]);
-                int best = q;
-                int vb = Float.floatToRawIntBits(x[xo + q + 1]);
-                int t = mask(vb, mb);
-                mb ^= (mb ^ vb) & t;
-                best ^= (best ^ (q + 1)) & t;
-                vb = Float.floatToRawIntBits(x[xo + q + w]);
-                t = mask(vb, mb);
-                mb ^= (mb ^ vb) & t;
-                best ^= (best ^ (q + w)) & t;
-                vb = Float.floatToRawIntBits(x[xo + q + w + 1]);
-                t = mask(vb, mb);
-                mb ^= (mb ^ vb) & t;
-                best ^= (best ^ (q + w + 1)) & t;
-                y[yr + j] = Float.intBitsToFloat(mb);
-                arg[yr + j] = best;
-            }
+            row2(y, arg, x, xo, i * s * w, w, s, yo + i * ow, 0, ow);
         }
     }
 
-    private static void plane2(float[] y, float[] x, int xo, int yo, int w, int s, int oh, int ow) {
-        for (int i = 0; i < oh; i++) {
-            int r = xo + i * s * w;
-            int yr = yo + i * ow;
-            for (int j = 0; j < ow; j++) {
-                int q = r + j * s;
+    /**
+     * Outputs [j0, ow) of one output row, K = 2: y[yr + j], arg[yr + j] (arg may be null); r = the
+     * plane index of the row's first input cell.
+     */
+    static void row2(float[] y, int[] arg, float[] x, int xo, int r, int w, int s, int yr, int j0, int ow) {
+        if (arg == null) {
+            for (int j = j0; j < ow; j++) {
+                int q = xo + r + j * s;
                 int mb = Float.floatToRawIntBits(x[q]);
                 int vb = Float.floatToRawIntBits(x[q + 1]);
                 mb = take(vb, mb) ? vb : mb;
@@ -85,6 +67,32 @@ final class MaxPoolPlanes {
                 mb = take(vb, mb) ? vb : mb;
                 y[yr + j] = Float.intBitsToFloat(mb);
             }
+            return;
+        }
+        for (int j = j0; j < ow; j++) {
+            int q = r + j * s;
+            int mb = Float.floatToRawIntBits(x[xo + q]);
+            int best = q;
+            int vb = Float.floatToRawIntBits(x[xo + q + 1]);
+            int t = mask(vb, mb);
+            mb ^= (mb ^ vb) & t;
+            best ^= (best ^ (q + 1)) & t;
+            vb = Float.floatToRawIntBits(x[xo + q + w]);
+            t = mask(vb, mb);
+            mb ^= (mb ^ vb) & t;
+            best ^= (best ^ (q + w)) & t;
+            vb = Float.floatToRawIntBits(x[xo + q + w + 1]);
+            t = mask(vb, mb);
+            mb ^= (mb ^ vb) & t;
+            best ^= (best ^ (q + w + 1)) & t;
+            y[yr + j] = Float.intBitsToFloat(mb);
+            arg[yr + j] = best;
+        }
+    }
+
+    private static void plane2(float[] y, float[] x, int xo, int yo, int w, int s, int oh, int ow) {
+        for (int i = 0; i < oh; i++) {
+            row2(y, null, x, xo, i * s * w, w, s, yo + i * ow, 0, ow);
         }
     }
 

@@ -59,7 +59,7 @@ class MaxPoolTest {
         try {
             for (int k = 1; k <= 3; k++) {
                 for (int s = 1; s <= 3; s++) {
-                    for (int[] hw : new int[][] {{k, k}, {5, 7}, {8, 8}, {9, 6}, {28, 28}, {13, 14}}) {
+                    for (int[] hw : new int[][] {{k, k}, {5, 7}, {8, 8}, {9, 6}, {28, 28}, {13, 14}, {6, 40}, {4, 33}, {3, 64}, {5, 16}}) {
                         int h = hw[0];
                         int w = hw[1];
                         if (h < k || w < k) {
