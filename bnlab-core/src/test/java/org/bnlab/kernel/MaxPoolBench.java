@@ -47,6 +47,13 @@ public final class MaxPoolBench {
             t[i] = System.nanoTime() - t0;
         }
         java.util.Arrays.sort(t);
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long b0 = mx.getCurrentThreadAllocatedBytes();
+        f.run();
+        long bytes = mx.getCurrentThreadAllocatedBytes() - b0;
+        if (bytes > 0) {
+            System.out.println("  (allocated " + bytes + " bytes in one call)");
+        }
         return t[0] / 1e6;
     }
 }
