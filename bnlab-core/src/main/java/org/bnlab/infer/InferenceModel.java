@@ -52,7 +52,6 @@ public final class InferenceModel {
     private final int maxActivation;
     /** Samples per chunk: the largest batch run in one go. */
     private final int chunk;
-    private final int argIntsPerSample;
     private final ThreadLocal<Workspace> workspace = ThreadLocal.withInitial(Workspace::new);
 
     private InferenceModel(Stage[] stages, int[] sampleShape) {
@@ -61,15 +60,12 @@ public final class InferenceModel {
         this.inFeatures = product(sampleShape);
         this.outFeatures = stages.length == 0 ? inFeatures : stages[stages.length - 1].outSize();
         int act = outFeatures;
-        int arg = 0;
         for (Stage s : stages) {
             act = Math.max(act, s.outSize());
-            arg = Math.max(arg, s.argIntsPerSample());
         }
         // the input is counted too: a chunked batch copies its input into the first buffer
         this.maxActivation = Math.max(act, inFeatures);
         this.chunk = Math.max(1, CHUNK_FLOATS / this.maxActivation);
-        this.argIntsPerSample = arg;
     }
 
     /**
@@ -270,12 +266,12 @@ public final class InferenceModel {
         }
         Workspace ws = workspace.get();
         if (n <= chunk) {
-            ws.ensure(n, maxActivation, argIntsPerSample);
+            ws.ensure(n, maxActivation);
             System.arraycopy(run(x, n, ws), 0, logitsOut, 0, n * outFeatures);
             return;
         }
         // a large batch runs in chunks: the work buffers stay at chunk x widest layer, whatever n is
-        ws.ensure(chunk, maxActivation, argIntsPerSample);
+        ws.ensure(chunk, maxActivation);
         for (int start = 0; start < n; start += chunk) {
             int m = Math.min(chunk, n - start);
             System.arraycopy(x, start * inFeatures, ws.a, 0, m * inFeatures);

@@ -1,5 +1,6 @@
 package org.bnlab.infer;
 
+import org.bnlab.kernel.MaxPool;
 import org.bnlab.kernel.Pool2d;
 
 /** Max, average (K x K, stride S, no padding) or global average pooling of NCHW planes. */
@@ -47,15 +48,11 @@ final class PoolStage implements Stage {
     }
 
     @Override
-    public int argIntsPerSample() {
-        return kind == Kind.MAX ? outSize() : 0;
-    }
-
-    @Override
     public void run(float[] x, float[] y, int n, Workspace ws) {
         int planes = n * c;
         switch (kind) {
-            case MAX -> Pool2d.maxForward(y, ws.arg, x, planes, h, w, k, stride, oh, ow);
+            // no argmax at inference: the maximum alone, the same bits as the training forward's y
+            case MAX -> MaxPool.forward(y, x, planes, h, w, k, stride, oh, ow);
             case AVG -> Pool2d.avgForward(y, x, planes, h, w, k, stride, oh, ow);
             case GLOBAL_AVG -> Pool2d.globalAvgForward(y, x, planes, h * w);
         }

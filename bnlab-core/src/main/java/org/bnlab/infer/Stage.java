@@ -17,11 +17,6 @@ interface Stage {
         return false;
     }
 
-    /** Ints of argmax scratch one call needs per sample. */
-    default int argIntsPerSample() {
-        return 0;
-    }
-
     /** y[0, n*outSize) = f(x[0, n*inSize)). */
     void run(float[] x, float[] y, int n, Workspace ws);
 }

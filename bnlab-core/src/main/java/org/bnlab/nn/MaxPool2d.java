@@ -1,11 +1,12 @@
 package org.bnlab.nn;
 
-import org.bnlab.kernel.Pool2d;
+import org.bnlab.kernel.MaxPool;
 import org.bnlab.tensor.Tensor;
 
 /**
  * PyTorch's {@code nn.MaxPool2d(kernel, stride)} with padding 0, dilation 1, floor mode: the maximum
  * of each K x K window; the gradient goes to the first maximum of the window (a NaN counts as the maximum).
+ * Runs {@link MaxPool}, the branch-free, plane-parallel form of the spec {@code Pool2d.maxForward}.
  */
 public final class MaxPool2d extends Pool2dLayer {
     private int[] arg = new int[0];
@@ -25,7 +26,7 @@ public final class MaxPool2d extends Pool2dLayer {
         if (arg.length < y.numel()) {
             arg = new int[y.numel()];
         }
-        Pool2d.maxForward(y.data(), arg, x.data(), x.size(0) * x.size(1), x.size(2), x.size(3), kernel, stride,
+        MaxPool.forward(y.data(), arg, x.data(), x.size(0) * x.size(1), x.size(2), x.size(3), kernel, stride,
                 y.size(2), y.size(3));
         return y;
     }
@@ -33,7 +34,7 @@ public final class MaxPool2d extends Pool2dLayer {
     @Override
     public Tensor backwardBuffered(Tensor dy) {
         prepareBackward(dy);
-        Pool2d.maxBackward(dx.data(), dy.data(), arg, x.size(0) * x.size(1), x.size(2), x.size(3), y.size(2), y.size(3));
+        MaxPool.backward(dx.data(), dy.data(), arg, x.size(0) * x.size(1), x.size(2), x.size(3), y.size(2), y.size(3));
         return dx;
     }
 
