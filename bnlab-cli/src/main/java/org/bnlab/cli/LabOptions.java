@@ -17,7 +17,7 @@ public final class LabOptions {
     @Mixin
     DataOptions data = new DataOptions();
 
-    @Option(names = "--quick", description = "one seed, 600 steps: a first look in about a minute")
+    @Option(names = "--quick", description = "one seed, 600 steps: a first look in about half a minute")
     boolean quick;
 
     @Option(names = "--full", description = "paper-length runs: 50000 steps for the main runs (the paper's Figure 1), "

@@ -10,8 +10,8 @@ import picocli.CommandLine.Mixin;
 @Command(name = "paper", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Reproduce Ioffe & Szegedy's MNIST experiment and measure every claim of BN (and Santurkar et al.'s",
                 "counter-evidence) on real data; writes report.html, charts/ and metrics.json.",
-                "Defaults: embedded mnist-sample, 10,000 steps, 3 seeds, about 6 minutes on 2 cores (8 min of CPU);",
-                "--quick: a first look in about a minute; --full: the paper's 50,000 steps, about 5x longer."})
+                "Defaults: embedded mnist-sample, 10,000 steps, 3 seeds, about 7 minutes on 2 cores (9 min of CPU);",
+                "--quick: a first look in about half a minute; --full: the paper's 50,000 steps, about 5x longer."})
 public final class PaperCommand implements Callable<Integer> {
     @Mixin
     LabOptions options = new LabOptions();
