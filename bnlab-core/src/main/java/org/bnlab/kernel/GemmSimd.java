@@ -147,12 +147,16 @@ final class GemmSimd {
     }
 
     /**
-     * C rows [i0, i1) from A(i,p) = a[aOff + i*ars + p*acs] and the packed B. The kernels read A rows
-     * contiguous along K; an A whose K stride is not 1 (mTm's transposed A) is first copied, one K block
-     * at a time, into a per-thread buffer of rows {@code apack[(i - i0)*kc + pp]}.
+     * C rows [i0, i1) from A(i,p) = a[aOff + i*ars + p*acs] and B. B is either packed panels
+     * ({@code ldb == 0}: {@code pb} as {@link #pack} writes it) or read in place ({@code ldb > 0}:
+     * B(p,j) = pb[bOff + p*ldb + j], rows contiguous along j): a full panel is then streamed straight
+     * from B with row stride ldb, and only the last, partial panel is copied (K x w floats, zero-padded)
+     * into a per-thread buffer. The kernels read A rows contiguous along K; an A whose K stride is not 1
+     * (mTm's transposed A) is first copied, one K block at a time, into a per-thread buffer of rows
+     * {@code apack[(i - i0)*kc + pp]}.
      */
-    static void rows(float[] c, int cOff, float[] a, int aOff, int ars, int acs, float[] pb, int n, int k,
-                     int i0, int i1, boolean accumulate) {
+    static void rows(float[] c, int cOff, float[] a, int aOff, int ars, int acs, float[] pb, int bOff, int ldb,
+                     int n, int k, int i0, int i1, boolean accumulate) {
         if (!accumulate) {
             java.util.Arrays.fill(c, cOff + i0 * n, cOff + i1 * n, 0f);
         }
@@ -176,13 +180,26 @@ final class GemmSimd {
             for (int j0 = 0; j0 < n; ) {
                 int w = panelWidth(n, j0);
                 int cols = Math.min(w, n - j0);
-                int pOff = j0 * k + p0 * w;
+                float[] bp = pb;
+                int pOff;
+                int bs;
+                if (ldb == 0) {
+                    pOff = j0 * k + p0 * w;
+                    bs = w;
+                } else if (cols == w) {
+                    pOff = bOff + p0 * ldb + j0;
+                    bs = ldb;
+                } else {
+                    bp = scratch.packEdge(pb, bOff + p0 * ldb + j0, ldb, kc, cols, w);
+                    pOff = 0;
+                    bs = w;
+                }
                 int i = i0;
                 if (cols == w) {
                     for (; i + MR <= i1; i += MR) {
-                        tile(w, c, cOff + i * n + j0, n, ak, aBase + i * aRs, aRs, pb, pOff, kc);
+                        tile(w, c, cOff + i * n + j0, n, ak, aBase + i * aRs, aRs, bp, pOff, bs, kc);
                     }
-                    leftoverRows(w, c, cOff + i * n + j0, n, i1 - i, ak, aBase + i * aRs, aRs, pb, pOff, kc);
+                    leftoverRows(w, c, cOff + i * n + j0, n, i1 - i, ak, aBase + i * aRs, aRs, bp, pOff, bs, kc);
                 } else {
                     float[] edge = scratch.edge;
                     for (; i < i1; i += MR) {
@@ -192,9 +209,9 @@ final class GemmSimd {
                             System.arraycopy(c, ci + r * n, edge, r * w, cols);
                         }
                         if (rows == MR) {
-                            tile(w, edge, 0, w, ak, aBase + i * aRs, aRs, pb, pOff, kc);
+                            tile(w, edge, 0, w, ak, aBase + i * aRs, aRs, bp, pOff, bs, kc);
                         } else {
-                            leftoverRows(w, edge, 0, w, rows, ak, aBase + i * aRs, aRs, pb, pOff, kc);
+                            leftoverRows(w, edge, 0, w, rows, ak, aBase + i * aRs, aRs, bp, pOff, bs, kc);
                         }
                         for (int r = 0; r < rows; r++) {
                             System.arraycopy(edge, r * w, c, ci + r * n, cols);
@@ -206,10 +223,26 @@ final class GemmSimd {
         }
     }
 
-    /** Per-thread buffers of {@link #rows}: the edge tile and the packed rows of a transposed A. */
+    /** Per-thread buffers of {@link #rows}: the edge tile, a partial B panel and the packed rows of a transposed A. */
     private static final class Scratch {
         final float[] edge = new float[MR * NR];
         private float[] apack = new float[0];
+        private float[] bedge = new float[0];
+
+        /** B(pp, jj) = b[src + pp*ldb + jj] for pp < kc, jj < cols, zero-padded to w columns, p-major. */
+        float[] packEdge(float[] b, int src, int ldb, int kc, int cols, int w) {
+            int need = kc * w;
+            if (bedge.length < need) {
+                bedge = new float[need];
+            }
+            float[] dst = bedge;
+            for (int pp = 0; pp < kc; pp++) {
+                int d = pp * w;
+                System.arraycopy(b, src + pp * ldb, dst, d, cols);
+                java.util.Arrays.fill(dst, d + cols, d + w, 0f);
+            }
+            return dst;
+        }
 
         /** Copies A(i, pp) = a[aP + i*ars + pp*acs], i in [i0, i1), pp < kc, to rows apack[(i-i0)*kc + pp]. */
         float[] packA(float[] a, int aP, int ars, int acs, int i0, int i1, int kc) {
@@ -235,11 +268,11 @@ final class GemmSimd {
     }
 
     private static void tile(int w, float[] c, int ci, int n, float[] a, int ai, int ars,
-                             float[] pb, int pOff, int k) {
+                             float[] pb, int pOff, int bs, int k) {
         if (w == NR) {
-            tile6x2(c, ci, n, a, ai, ars, pb, pOff, k);
+            tile6x2(c, ci, n, a, ai, ars, pb, pOff, bs, k);
         } else {
-            tile6x1(c, ci, n, a, ai, ars, pb, pOff, k);
+            tile6x1(c, ci, n, a, ai, ars, pb, pOff, bs, k);
         }
     }
 
@@ -249,34 +282,34 @@ final class GemmSimd {
      * loads for two FMAs; the 4-row tile shares each load among four rows. Same chains either way.
      */
     private static void leftoverRows(int w, float[] c, int ci, int n, int rows, float[] a, int ai, int ars,
-                                     float[] pb, int pOff, int k) {
+                                     float[] pb, int pOff, int bs, int k) {
         int r = 0;
         if (r + 4 <= rows) {
             if (w == NR) {
-                tile4x2(c, ci, n, a, ai, ars, pb, pOff, k);
+                tile4x2(c, ci, n, a, ai, ars, pb, pOff, bs, k);
             } else {
-                tile4x1(c, ci, n, a, ai, ars, pb, pOff, k);
+                tile4x1(c, ci, n, a, ai, ars, pb, pOff, bs, k);
             }
             r += 4;
         }
         if (r + 2 <= rows) {
             if (w == NR) {
-                tile2x2(c, ci + r * n, n, a, ai + r * ars, ars, pb, pOff, k);
+                tile2x2(c, ci + r * n, n, a, ai + r * ars, ars, pb, pOff, bs, k);
             } else {
-                tile2x1(c, ci + r * n, n, a, ai + r * ars, ars, pb, pOff, k);
+                tile2x1(c, ci + r * n, n, a, ai + r * ars, ars, pb, pOff, bs, k);
             }
             r += 2;
         }
         if (r < rows) {
-            tile1(w, c, ci + r * n, a, ai + r * ars, pb, pOff, k);
+            tile1(w, c, ci + r * n, a, ai + r * ars, pb, pOff, bs, k);
         }
     }
 
-    private static void tile1(int w, float[] c, int ci, float[] a, int ai, float[] pb, int pOff, int k) {
+    private static void tile1(int w, float[] c, int ci, float[] a, int ai, float[] pb, int pOff, int bs, int k) {
         if (w == NR) {
-            tile1x2(c, ci, a, ai, pb, pOff, k);
+            tile1x2(c, ci, a, ai, pb, pOff, bs, k);
         } else {
-            tile1x1(c, ci, a, ai, pb, pOff, k);
+            tile1x1(c, ci, a, ai, pb, pOff, bs, k);
         }
     }
 
@@ -285,7 +318,7 @@ final class GemmSimd {
     // out of the loop (with per-row pointers bumped by a variable stride it kept six checks per step:
     // 95 -> 123 GFLOP/s on a 384^3 product when they went).
     private static void tile6x2(float[] c, int ci, int n, float[] a, int ai, int ars,
-                                float[] pb, int pOff, int k) {
+                                float[] pb, int pOff, int bs, int k) {
         int r1 = ci + n, r2 = ci + 2 * n, r3 = ci + 3 * n, r4 = ci + 4 * n, r5 = ci + 5 * n;
         FloatVector c00 = FloatVector.fromArray(S, c, ci), c01 = FloatVector.fromArray(S, c, ci + V);
         FloatVector c10 = FloatVector.fromArray(S, c, r1), c11 = FloatVector.fromArray(S, c, r1 + V);
@@ -296,7 +329,7 @@ final class GemmSimd {
         int a0 = ai, a1 = ai + ars, a2 = ai + 2 * ars, a3 = ai + 3 * ars, a4 = ai + 4 * ars, a5 = ai + 5 * ars;
         // c_rj = fma(A(r,p), B(p, j-vector), c_rj), p ascending
         for (int p = 0; p < k; p++) {
-            int q = pOff + p * NR;
+            int q = pOff + p * bs;
             FloatVector b0 = FloatVector.fromArray(S, pb, q);
             FloatVector b1 = FloatVector.fromArray(S, pb, q + V);
             FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
@@ -334,7 +367,7 @@ final class GemmSimd {
 
     // C(6, V) += A(6, k) · Bpanel(k, V): the last, narrow panel.
     private static void tile6x1(float[] c, int ci, int n, float[] a, int ai, int ars,
-                                float[] pb, int pOff, int k) {
+                                float[] pb, int pOff, int bs, int k) {
         int r1 = ci + n, r2 = ci + 2 * n, r3 = ci + 3 * n, r4 = ci + 4 * n, r5 = ci + 5 * n;
         FloatVector c0 = FloatVector.fromArray(S, c, ci), c1 = FloatVector.fromArray(S, c, r1);
         FloatVector c2 = FloatVector.fromArray(S, c, r2), c3 = FloatVector.fromArray(S, c, r3);
@@ -342,7 +375,7 @@ final class GemmSimd {
         int a0 = ai, a1 = ai + ars, a2 = ai + 2 * ars, a3 = ai + 3 * ars, a4 = ai + 4 * ars, a5 = ai + 5 * ars;
         // c_r = fma(A(r,p), B(p, vector), c_r), p ascending
         for (int p = 0; p < k; p++) {
-            FloatVector b0 = FloatVector.fromArray(S, pb, pOff + p * V);
+            FloatVector b0 = FloatVector.fromArray(S, pb, pOff + p * bs);
             c0 = FloatVector.broadcast(S, a[a0 + p]).fma(b0, c0);
             c1 = FloatVector.broadcast(S, a[a1 + p]).fma(b0, c1);
             c2 = FloatVector.broadcast(S, a[a2 + p]).fma(b0, c2);
@@ -360,7 +393,7 @@ final class GemmSimd {
 
     // C(4, 2V) += A(4, k) · Bpanel(k, 2V): four leftover rows (8 accumulators).
     private static void tile4x2(float[] c, int ci, int n, float[] a, int ai, int ars,
-                                float[] pb, int pOff, int k) {
+                                float[] pb, int pOff, int bs, int k) {
         int r1 = ci + n, r2 = ci + 2 * n, r3 = ci + 3 * n;
         FloatVector c00 = FloatVector.fromArray(S, c, ci), c01 = FloatVector.fromArray(S, c, ci + V);
         FloatVector c10 = FloatVector.fromArray(S, c, r1), c11 = FloatVector.fromArray(S, c, r1 + V);
@@ -368,7 +401,7 @@ final class GemmSimd {
         FloatVector c30 = FloatVector.fromArray(S, c, r3), c31 = FloatVector.fromArray(S, c, r3 + V);
         int a0 = ai, a1 = ai + ars, a2 = ai + 2 * ars, a3 = ai + 3 * ars;
         for (int p = 0; p < k; p++) {
-            int q = pOff + p * NR;
+            int q = pOff + p * bs;
             FloatVector b0 = FloatVector.fromArray(S, pb, q);
             FloatVector b1 = FloatVector.fromArray(S, pb, q + V);
             FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
@@ -396,13 +429,13 @@ final class GemmSimd {
 
     // C(4, V) += A(4, k) · Bpanel(k, V): four leftover rows of the narrow panel.
     private static void tile4x1(float[] c, int ci, int n, float[] a, int ai, int ars,
-                                float[] pb, int pOff, int k) {
+                                float[] pb, int pOff, int bs, int k) {
         int r1 = ci + n, r2 = ci + 2 * n, r3 = ci + 3 * n;
         FloatVector c0 = FloatVector.fromArray(S, c, ci), c1 = FloatVector.fromArray(S, c, r1);
         FloatVector c2 = FloatVector.fromArray(S, c, r2), c3 = FloatVector.fromArray(S, c, r3);
         int a0 = ai, a1 = ai + ars, a2 = ai + 2 * ars, a3 = ai + 3 * ars;
         for (int p = 0; p < k; p++) {
-            FloatVector b0 = FloatVector.fromArray(S, pb, pOff + p * V);
+            FloatVector b0 = FloatVector.fromArray(S, pb, pOff + p * bs);
             c0 = FloatVector.broadcast(S, a[a0 + p]).fma(b0, c0);
             c1 = FloatVector.broadcast(S, a[a1 + p]).fma(b0, c1);
             c2 = FloatVector.broadcast(S, a[a2 + p]).fma(b0, c2);
@@ -416,13 +449,13 @@ final class GemmSimd {
 
     // C(2, 2V) += A(2, k) · Bpanel(k, 2V): two leftover rows.
     private static void tile2x2(float[] c, int ci, int n, float[] a, int ai, int ars,
-                                float[] pb, int pOff, int k) {
+                                float[] pb, int pOff, int bs, int k) {
         int r1 = ci + n;
         FloatVector c00 = FloatVector.fromArray(S, c, ci), c01 = FloatVector.fromArray(S, c, ci + V);
         FloatVector c10 = FloatVector.fromArray(S, c, r1), c11 = FloatVector.fromArray(S, c, r1 + V);
         int a0 = ai, a1 = ai + ars;
         for (int p = 0; p < k; p++) {
-            int q = pOff + p * NR;
+            int q = pOff + p * bs;
             FloatVector b0 = FloatVector.fromArray(S, pb, q);
             FloatVector b1 = FloatVector.fromArray(S, pb, q + V);
             FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
@@ -440,12 +473,12 @@ final class GemmSimd {
 
     // C(2, V) += A(2, k) · Bpanel(k, V): two leftover rows of the narrow panel.
     private static void tile2x1(float[] c, int ci, int n, float[] a, int ai, int ars,
-                                float[] pb, int pOff, int k) {
+                                float[] pb, int pOff, int bs, int k) {
         int r1 = ci + n;
         FloatVector c0 = FloatVector.fromArray(S, c, ci), c1 = FloatVector.fromArray(S, c, r1);
         int a0 = ai, a1 = ai + ars;
         for (int p = 0; p < k; p++) {
-            FloatVector b0 = FloatVector.fromArray(S, pb, pOff + p * V);
+            FloatVector b0 = FloatVector.fromArray(S, pb, pOff + p * bs);
             c0 = FloatVector.broadcast(S, a[a0 + p]).fma(b0, c0);
             c1 = FloatVector.broadcast(S, a[a1 + p]).fma(b0, c1);
         }
@@ -454,10 +487,10 @@ final class GemmSimd {
     }
 
     // C(1, 2V) += A(1, k) · Bpanel(k, 2V): one leftover row.
-    private static void tile1x2(float[] c, int ci, float[] a, int ai, float[] pb, int pOff, int k) {
+    private static void tile1x2(float[] c, int ci, float[] a, int ai, float[] pb, int pOff, int bs, int k) {
         FloatVector c0 = FloatVector.fromArray(S, c, ci), c1 = FloatVector.fromArray(S, c, ci + V);
         for (int p = 0; p < k; p++) {
-            int q = pOff + p * NR;
+            int q = pOff + p * bs;
             FloatVector x = FloatVector.broadcast(S, a[ai + p]);
             c0 = x.fma(FloatVector.fromArray(S, pb, q), c0);
             c1 = x.fma(FloatVector.fromArray(S, pb, q + V), c1);
@@ -467,10 +500,10 @@ final class GemmSimd {
     }
 
     // C(1, V) += A(1, k) · Bpanel(k, V): one leftover row of the narrow panel.
-    private static void tile1x1(float[] c, int ci, float[] a, int ai, float[] pb, int pOff, int k) {
+    private static void tile1x1(float[] c, int ci, float[] a, int ai, float[] pb, int pOff, int bs, int k) {
         FloatVector c0 = FloatVector.fromArray(S, c, ci);
         for (int p = 0; p < k; p++) {
-            c0 = FloatVector.broadcast(S, a[ai + p]).fma(FloatVector.fromArray(S, pb, pOff + p * V), c0);
+            c0 = FloatVector.broadcast(S, a[ai + p]).fma(FloatVector.fromArray(S, pb, pOff + p * bs), c0);
         }
         c0.intoArray(c, ci);
     }

@@ -29,12 +29,23 @@ class GemmTest {
         }
     }
 
+    /** Both ways of reading B (packed panels, or in place with only the partial panel copied). */
     @Test
     void simdEqualsScalarBitForBitOnOddSizes() {
         if (!Simd.ENABLED) {
             return;
         }
-        SplittableRandom r = new SplittableRandom(7);
+        try {
+            for (int mode : new int[] {1, 2}) {
+                Gemm.directMode = mode;
+                simdEqualsScalar(new SplittableRandom(7));
+            }
+        } finally {
+            Gemm.directMode = 0;
+        }
+    }
+
+    private static void simdEqualsScalar(SplittableRandom r) {
         for (int op = 0; op < 3; op++) {
             for (int m : ROWS) {
                 for (int n : SIZES) {
@@ -46,7 +57,8 @@ class GemmTest {
                             float[] c1 = c0.clone();
                             run(op, c0, a, b, m, n, k, acc, false);
                             run(op, c1, a, b, m, n, k, acc, true);
-                            assertArrayEquals(c0, c1, "op " + op + " m=" + m + " n=" + n + " k=" + k + " acc=" + acc);
+                            assertArrayEquals(c0, c1, "op " + op + " m=" + m + " n=" + n + " k=" + k + " acc=" + acc
+                                    + " directMode=" + Gemm.directMode);
                         }
                     }
                 }
