@@ -7,7 +7,6 @@ import org.bnlab.kernel.KernelProvider;
 final class ActivationStage implements Stage {
     private static final ActivationKernel ACT = KernelProvider.get().activations();
 
-
     enum Kind { RELU, SIGMOID, TANH }
 
     private final Kind kind;
@@ -16,6 +15,10 @@ final class ActivationStage implements Stage {
     ActivationStage(Kind kind, int size) {
         this.kind = kind;
         this.size = size;
+    }
+
+    Kind kind() {
+        return kind;
     }
 
     @Override

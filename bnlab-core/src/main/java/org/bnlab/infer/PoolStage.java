@@ -29,6 +29,10 @@ final class PoolStage implements Stage {
         this.ow = kind == Kind.GLOBAL_AVG ? 1 : (w - k) / stride + 1;
     }
 
+    Kind kind() {
+        return kind;
+    }
+
     int outHeight() {
         return oh;
     }

@@ -149,8 +149,8 @@ final class GemmSimd {
     /**
      * C rows [i0, i1) from A(i,p) = a[aOff + i*ars + p*acs] and B. B is either packed panels
      * ({@code ldb == 0}: {@code pb} as {@link #pack} writes it) or read in place ({@code ldb > 0}:
-     * B(p,j) = pb[bOff + p*ldb + j], rows contiguous along j): a full panel is then streamed straight
-     * from B with row stride ldb, and only the last, partial panel is copied (K x w floats, zero-padded)
+     * B(p,j) = pb[bOff + p*ldb + j], rows contiguous along j): a full 2V panel is then streamed straight
+     * from B by the strided kernels, and a last, narrower panel is copied (K x w floats, zero-padded)
      * into a per-thread buffer. The kernels read A rows contiguous along K; an A whose K stride is not 1
      * (mTm's transposed A) is first copied, one K block at a time, into a per-thread buffer of rows
      * {@code apack[(i - i0)*kc + pp]}.
@@ -180,26 +180,29 @@ final class GemmSimd {
             for (int j0 = 0; j0 < n; ) {
                 int w = panelWidth(n, j0);
                 int cols = Math.min(w, n - j0);
+                if (ldb > 0 && cols == NR) {
+                    // B in place: the strided 2V kernels (same chains as the packed ones)
+                    int bq = bOff + p0 * ldb + j0;
+                    int i = i0;
+                    for (; i + MR <= i1; i += MR) {
+                        strided6x2(c, cOff + i * n + j0, n, ak, aBase + i * aRs, aRs, pb, bq, ldb, kc);
+                    }
+                    stridedLeftoverRows(c, cOff + i * n + j0, n, i1 - i, ak, aBase + i * aRs, aRs, pb, bq, ldb, kc);
+                    j0 += w;
+                    continue;
+                }
                 float[] bp = pb;
-                int pOff;
-                int bs;
-                if (ldb == 0) {
-                    pOff = j0 * k + p0 * w;
-                    bs = w;
-                } else if (cols == w) {
-                    pOff = bOff + p0 * ldb + j0;
-                    bs = ldb;
-                } else {
+                int pOff = j0 * k + p0 * w;
+                if (ldb > 0) {
                     bp = scratch.packEdge(pb, bOff + p0 * ldb + j0, ldb, kc, cols, w);
                     pOff = 0;
-                    bs = w;
                 }
                 int i = i0;
                 if (cols == w) {
                     for (; i + MR <= i1; i += MR) {
-                        tile(w, c, cOff + i * n + j0, n, ak, aBase + i * aRs, aRs, bp, pOff, bs, kc);
+                        tile(w, c, cOff + i * n + j0, n, ak, aBase + i * aRs, aRs, bp, pOff, kc);
                     }
-                    leftoverRows(w, c, cOff + i * n + j0, n, i1 - i, ak, aBase + i * aRs, aRs, bp, pOff, bs, kc);
+                    leftoverRows(w, c, cOff + i * n + j0, n, i1 - i, ak, aBase + i * aRs, aRs, bp, pOff, kc);
                 } else {
                     float[] edge = scratch.edge;
                     for (; i < i1; i += MR) {
@@ -209,9 +212,9 @@ final class GemmSimd {
                             System.arraycopy(c, ci + r * n, edge, r * w, cols);
                         }
                         if (rows == MR) {
-                            tile(w, edge, 0, w, ak, aBase + i * aRs, aRs, bp, pOff, bs, kc);
+                            tile(w, edge, 0, w, ak, aBase + i * aRs, aRs, bp, pOff, kc);
                         } else {
-                            leftoverRows(w, edge, 0, w, rows, ak, aBase + i * aRs, aRs, bp, pOff, bs, kc);
+                            leftoverRows(w, edge, 0, w, rows, ak, aBase + i * aRs, aRs, bp, pOff, kc);
                         }
                         for (int r = 0; r < rows; r++) {
                             System.arraycopy(edge, r * w, c, ci + r * n, cols);
@@ -223,7 +226,7 @@ final class GemmSimd {
         }
     }
 
-    /** Per-thread buffers of {@link #rows}: the edge tile, a partial B panel and the packed rows of a transposed A. */
+    /** Per-thread buffers of {@link #rows}: the edge tile, a narrow B panel and the packed rows of a transposed A. */
     private static final class Scratch {
         final float[] edge = new float[MR * NR];
         private float[] apack = new float[0];
@@ -268,11 +271,11 @@ final class GemmSimd {
     }
 
     private static void tile(int w, float[] c, int ci, int n, float[] a, int ai, int ars,
-                             float[] pb, int pOff, int bs, int k) {
+                             float[] pb, int pOff, int k) {
         if (w == NR) {
-            tile6x2(c, ci, n, a, ai, ars, pb, pOff, bs, k);
+            tile6x2(c, ci, n, a, ai, ars, pb, pOff, k);
         } else {
-            tile6x1(c, ci, n, a, ai, ars, pb, pOff, bs, k);
+            tile6x1(c, ci, n, a, ai, ars, pb, pOff, k);
         }
     }
 
@@ -282,34 +285,34 @@ final class GemmSimd {
      * loads for two FMAs; the 4-row tile shares each load among four rows. Same chains either way.
      */
     private static void leftoverRows(int w, float[] c, int ci, int n, int rows, float[] a, int ai, int ars,
-                                     float[] pb, int pOff, int bs, int k) {
+                                     float[] pb, int pOff, int k) {
         int r = 0;
         if (r + 4 <= rows) {
             if (w == NR) {
-                tile4x2(c, ci, n, a, ai, ars, pb, pOff, bs, k);
+                tile4x2(c, ci, n, a, ai, ars, pb, pOff, k);
             } else {
-                tile4x1(c, ci, n, a, ai, ars, pb, pOff, bs, k);
+                tile4x1(c, ci, n, a, ai, ars, pb, pOff, k);
             }
             r += 4;
         }
         if (r + 2 <= rows) {
             if (w == NR) {
-                tile2x2(c, ci + r * n, n, a, ai + r * ars, ars, pb, pOff, bs, k);
+                tile2x2(c, ci + r * n, n, a, ai + r * ars, ars, pb, pOff, k);
             } else {
-                tile2x1(c, ci + r * n, n, a, ai + r * ars, ars, pb, pOff, bs, k);
+                tile2x1(c, ci + r * n, n, a, ai + r * ars, ars, pb, pOff, k);
             }
             r += 2;
         }
         if (r < rows) {
-            tile1(w, c, ci + r * n, a, ai + r * ars, pb, pOff, bs, k);
+            tile1(w, c, ci + r * n, a, ai + r * ars, pb, pOff, k);
         }
     }
 
-    private static void tile1(int w, float[] c, int ci, float[] a, int ai, float[] pb, int pOff, int bs, int k) {
+    private static void tile1(int w, float[] c, int ci, float[] a, int ai, float[] pb, int pOff, int k) {
         if (w == NR) {
-            tile1x2(c, ci, a, ai, pb, pOff, bs, k);
+            tile1x2(c, ci, a, ai, pb, pOff, k);
         } else {
-            tile1x1(c, ci, a, ai, pb, pOff, bs, k);
+            tile1x1(c, ci, a, ai, pb, pOff, k);
         }
     }
 
@@ -318,7 +321,7 @@ final class GemmSimd {
     // out of the loop (with per-row pointers bumped by a variable stride it kept six checks per step:
     // 95 -> 123 GFLOP/s on a 384^3 product when they went).
     private static void tile6x2(float[] c, int ci, int n, float[] a, int ai, int ars,
-                                float[] pb, int pOff, int bs, int k) {
+                                float[] pb, int pOff, int k) {
         int r1 = ci + n, r2 = ci + 2 * n, r3 = ci + 3 * n, r4 = ci + 4 * n, r5 = ci + 5 * n;
         FloatVector c00 = FloatVector.fromArray(S, c, ci), c01 = FloatVector.fromArray(S, c, ci + V);
         FloatVector c10 = FloatVector.fromArray(S, c, r1), c11 = FloatVector.fromArray(S, c, r1 + V);
@@ -329,7 +332,7 @@ final class GemmSimd {
         int a0 = ai, a1 = ai + ars, a2 = ai + 2 * ars, a3 = ai + 3 * ars, a4 = ai + 4 * ars, a5 = ai + 5 * ars;
         // c_rj = fma(A(r,p), B(p, j-vector), c_rj), p ascending
         for (int p = 0; p < k; p++) {
-            int q = pOff + p * bs;
+            int q = pOff + p * NR;
             FloatVector b0 = FloatVector.fromArray(S, pb, q);
             FloatVector b1 = FloatVector.fromArray(S, pb, q + V);
             FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
@@ -367,7 +370,7 @@ final class GemmSimd {
 
     // C(6, V) += A(6, k) · Bpanel(k, V): the last, narrow panel.
     private static void tile6x1(float[] c, int ci, int n, float[] a, int ai, int ars,
-                                float[] pb, int pOff, int bs, int k) {
+                                float[] pb, int pOff, int k) {
         int r1 = ci + n, r2 = ci + 2 * n, r3 = ci + 3 * n, r4 = ci + 4 * n, r5 = ci + 5 * n;
         FloatVector c0 = FloatVector.fromArray(S, c, ci), c1 = FloatVector.fromArray(S, c, r1);
         FloatVector c2 = FloatVector.fromArray(S, c, r2), c3 = FloatVector.fromArray(S, c, r3);
@@ -375,7 +378,7 @@ final class GemmSimd {
         int a0 = ai, a1 = ai + ars, a2 = ai + 2 * ars, a3 = ai + 3 * ars, a4 = ai + 4 * ars, a5 = ai + 5 * ars;
         // c_r = fma(A(r,p), B(p, vector), c_r), p ascending
         for (int p = 0; p < k; p++) {
-            FloatVector b0 = FloatVector.fromArray(S, pb, pOff + p * bs);
+            FloatVector b0 = FloatVector.fromArray(S, pb, pOff + p * V);
             c0 = FloatVector.broadcast(S, a[a0 + p]).fma(b0, c0);
             c1 = FloatVector.broadcast(S, a[a1 + p]).fma(b0, c1);
             c2 = FloatVector.broadcast(S, a[a2 + p]).fma(b0, c2);
@@ -393,7 +396,7 @@ final class GemmSimd {
 
     // C(4, 2V) += A(4, k) · Bpanel(k, 2V): four leftover rows (8 accumulators).
     private static void tile4x2(float[] c, int ci, int n, float[] a, int ai, int ars,
-                                float[] pb, int pOff, int bs, int k) {
+                                float[] pb, int pOff, int k) {
         int r1 = ci + n, r2 = ci + 2 * n, r3 = ci + 3 * n;
         FloatVector c00 = FloatVector.fromArray(S, c, ci), c01 = FloatVector.fromArray(S, c, ci + V);
         FloatVector c10 = FloatVector.fromArray(S, c, r1), c11 = FloatVector.fromArray(S, c, r1 + V);
@@ -401,7 +404,7 @@ final class GemmSimd {
         FloatVector c30 = FloatVector.fromArray(S, c, r3), c31 = FloatVector.fromArray(S, c, r3 + V);
         int a0 = ai, a1 = ai + ars, a2 = ai + 2 * ars, a3 = ai + 3 * ars;
         for (int p = 0; p < k; p++) {
-            int q = pOff + p * bs;
+            int q = pOff + p * NR;
             FloatVector b0 = FloatVector.fromArray(S, pb, q);
             FloatVector b1 = FloatVector.fromArray(S, pb, q + V);
             FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
@@ -429,13 +432,13 @@ final class GemmSimd {
 
     // C(4, V) += A(4, k) · Bpanel(k, V): four leftover rows of the narrow panel.
     private static void tile4x1(float[] c, int ci, int n, float[] a, int ai, int ars,
-                                float[] pb, int pOff, int bs, int k) {
+                                float[] pb, int pOff, int k) {
         int r1 = ci + n, r2 = ci + 2 * n, r3 = ci + 3 * n;
         FloatVector c0 = FloatVector.fromArray(S, c, ci), c1 = FloatVector.fromArray(S, c, r1);
         FloatVector c2 = FloatVector.fromArray(S, c, r2), c3 = FloatVector.fromArray(S, c, r3);
         int a0 = ai, a1 = ai + ars, a2 = ai + 2 * ars, a3 = ai + 3 * ars;
         for (int p = 0; p < k; p++) {
-            FloatVector b0 = FloatVector.fromArray(S, pb, pOff + p * bs);
+            FloatVector b0 = FloatVector.fromArray(S, pb, pOff + p * V);
             c0 = FloatVector.broadcast(S, a[a0 + p]).fma(b0, c0);
             c1 = FloatVector.broadcast(S, a[a1 + p]).fma(b0, c1);
             c2 = FloatVector.broadcast(S, a[a2 + p]).fma(b0, c2);
@@ -449,13 +452,13 @@ final class GemmSimd {
 
     // C(2, 2V) += A(2, k) · Bpanel(k, 2V): two leftover rows.
     private static void tile2x2(float[] c, int ci, int n, float[] a, int ai, int ars,
-                                float[] pb, int pOff, int bs, int k) {
+                                float[] pb, int pOff, int k) {
         int r1 = ci + n;
         FloatVector c00 = FloatVector.fromArray(S, c, ci), c01 = FloatVector.fromArray(S, c, ci + V);
         FloatVector c10 = FloatVector.fromArray(S, c, r1), c11 = FloatVector.fromArray(S, c, r1 + V);
         int a0 = ai, a1 = ai + ars;
         for (int p = 0; p < k; p++) {
-            int q = pOff + p * bs;
+            int q = pOff + p * NR;
             FloatVector b0 = FloatVector.fromArray(S, pb, q);
             FloatVector b1 = FloatVector.fromArray(S, pb, q + V);
             FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
@@ -473,12 +476,12 @@ final class GemmSimd {
 
     // C(2, V) += A(2, k) · Bpanel(k, V): two leftover rows of the narrow panel.
     private static void tile2x1(float[] c, int ci, int n, float[] a, int ai, int ars,
-                                float[] pb, int pOff, int bs, int k) {
+                                float[] pb, int pOff, int k) {
         int r1 = ci + n;
         FloatVector c0 = FloatVector.fromArray(S, c, ci), c1 = FloatVector.fromArray(S, c, r1);
         int a0 = ai, a1 = ai + ars;
         for (int p = 0; p < k; p++) {
-            FloatVector b0 = FloatVector.fromArray(S, pb, pOff + p * bs);
+            FloatVector b0 = FloatVector.fromArray(S, pb, pOff + p * V);
             c0 = FloatVector.broadcast(S, a[a0 + p]).fma(b0, c0);
             c1 = FloatVector.broadcast(S, a[a1 + p]).fma(b0, c1);
         }
@@ -487,10 +490,10 @@ final class GemmSimd {
     }
 
     // C(1, 2V) += A(1, k) · Bpanel(k, 2V): one leftover row.
-    private static void tile1x2(float[] c, int ci, float[] a, int ai, float[] pb, int pOff, int bs, int k) {
+    private static void tile1x2(float[] c, int ci, float[] a, int ai, float[] pb, int pOff, int k) {
         FloatVector c0 = FloatVector.fromArray(S, c, ci), c1 = FloatVector.fromArray(S, c, ci + V);
         for (int p = 0; p < k; p++) {
-            int q = pOff + p * bs;
+            int q = pOff + p * NR;
             FloatVector x = FloatVector.broadcast(S, a[ai + p]);
             c0 = x.fma(FloatVector.fromArray(S, pb, q), c0);
             c1 = x.fma(FloatVector.fromArray(S, pb, q + V), c1);
@@ -500,11 +503,151 @@ final class GemmSimd {
     }
 
     // C(1, V) += A(1, k) · Bpanel(k, V): one leftover row of the narrow panel.
-    private static void tile1x1(float[] c, int ci, float[] a, int ai, float[] pb, int pOff, int bs, int k) {
+    private static void tile1x1(float[] c, int ci, float[] a, int ai, float[] pb, int pOff, int k) {
         FloatVector c0 = FloatVector.fromArray(S, c, ci);
         for (int p = 0; p < k; p++) {
-            c0 = FloatVector.broadcast(S, a[ai + p]).fma(FloatVector.fromArray(S, pb, pOff + p * bs), c0);
+            c0 = FloatVector.broadcast(S, a[ai + p]).fma(FloatVector.fromArray(S, pb, pOff + p * V), c0);
         }
         c0.intoArray(c, ci);
+    }
+
+    // The strided kernels: the 2V kernels above with B read in place, B(p, j0 + jj) = pb[bq + p*ldb + jj].
+    // A second copy on purpose: with the panel stride a variable instead of the constant NR, C2 keeps
+    // the range checks of the B loads in the loop, which cost the packed path 12-14% (60x784x100:
+    // 193 -> 170 GFLOP/s) when the two shared one kernel.
+
+    /** The last rows < MR of a row block, B in place: as {@link #leftoverRows} for a 2V panel. */
+    private static void stridedLeftoverRows(float[] c, int ci, int n, int rows, float[] a, int ai, int ars,
+                                            float[] pb, int bq, int ldb, int k) {
+        int r = 0;
+        if (r + 4 <= rows) {
+            strided4x2(c, ci, n, a, ai, ars, pb, bq, ldb, k);
+            r += 4;
+        }
+        if (r + 2 <= rows) {
+            strided2x2(c, ci + r * n, n, a, ai + r * ars, ars, pb, bq, ldb, k);
+            r += 2;
+        }
+        if (r < rows) {
+            strided1x2(c, ci + r * n, a, ai + r * ars, pb, bq, ldb, k);
+        }
+    }
+
+    private static void strided6x2(float[] c, int ci, int n, float[] a, int ai, int ars,
+                                float[] pb, int bq, int ldb, int k) {
+        int r1 = ci + n, r2 = ci + 2 * n, r3 = ci + 3 * n, r4 = ci + 4 * n, r5 = ci + 5 * n;
+        FloatVector c00 = FloatVector.fromArray(S, c, ci), c01 = FloatVector.fromArray(S, c, ci + V);
+        FloatVector c10 = FloatVector.fromArray(S, c, r1), c11 = FloatVector.fromArray(S, c, r1 + V);
+        FloatVector c20 = FloatVector.fromArray(S, c, r2), c21 = FloatVector.fromArray(S, c, r2 + V);
+        FloatVector c30 = FloatVector.fromArray(S, c, r3), c31 = FloatVector.fromArray(S, c, r3 + V);
+        FloatVector c40 = FloatVector.fromArray(S, c, r4), c41 = FloatVector.fromArray(S, c, r4 + V);
+        FloatVector c50 = FloatVector.fromArray(S, c, r5), c51 = FloatVector.fromArray(S, c, r5 + V);
+        int a0 = ai, a1 = ai + ars, a2 = ai + 2 * ars, a3 = ai + 3 * ars, a4 = ai + 4 * ars, a5 = ai + 5 * ars;
+        // c_rj = fma(A(r,p), B(p, j-vector), c_rj), p ascending
+        for (int p = 0; p < k; p++) {
+            int q = bq + p * ldb;
+            FloatVector b0 = FloatVector.fromArray(S, pb, q);
+            FloatVector b1 = FloatVector.fromArray(S, pb, q + V);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[a4 + p]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, a[a5 + p]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+        }
+        c00.intoArray(c, ci);
+        c01.intoArray(c, ci + V);
+        c10.intoArray(c, r1);
+        c11.intoArray(c, r1 + V);
+        c20.intoArray(c, r2);
+        c21.intoArray(c, r2 + V);
+        c30.intoArray(c, r3);
+        c31.intoArray(c, r3 + V);
+        c40.intoArray(c, r4);
+        c41.intoArray(c, r4 + V);
+        c50.intoArray(c, r5);
+        c51.intoArray(c, r5 + V);
+    }
+
+    private static void strided4x2(float[] c, int ci, int n, float[] a, int ai, int ars,
+                                float[] pb, int bq, int ldb, int k) {
+        int r1 = ci + n, r2 = ci + 2 * n, r3 = ci + 3 * n;
+        FloatVector c00 = FloatVector.fromArray(S, c, ci), c01 = FloatVector.fromArray(S, c, ci + V);
+        FloatVector c10 = FloatVector.fromArray(S, c, r1), c11 = FloatVector.fromArray(S, c, r1 + V);
+        FloatVector c20 = FloatVector.fromArray(S, c, r2), c21 = FloatVector.fromArray(S, c, r2 + V);
+        FloatVector c30 = FloatVector.fromArray(S, c, r3), c31 = FloatVector.fromArray(S, c, r3 + V);
+        int a0 = ai, a1 = ai + ars, a2 = ai + 2 * ars, a3 = ai + 3 * ars;
+        for (int p = 0; p < k; p++) {
+            int q = bq + p * ldb;
+            FloatVector b0 = FloatVector.fromArray(S, pb, q);
+            FloatVector b1 = FloatVector.fromArray(S, pb, q + V);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+        }
+        c00.intoArray(c, ci);
+        c01.intoArray(c, ci + V);
+        c10.intoArray(c, r1);
+        c11.intoArray(c, r1 + V);
+        c20.intoArray(c, r2);
+        c21.intoArray(c, r2 + V);
+        c30.intoArray(c, r3);
+        c31.intoArray(c, r3 + V);
+    }
+
+    private static void strided2x2(float[] c, int ci, int n, float[] a, int ai, int ars,
+                                float[] pb, int bq, int ldb, int k) {
+        int r1 = ci + n;
+        FloatVector c00 = FloatVector.fromArray(S, c, ci), c01 = FloatVector.fromArray(S, c, ci + V);
+        FloatVector c10 = FloatVector.fromArray(S, c, r1), c11 = FloatVector.fromArray(S, c, r1 + V);
+        int a0 = ai, a1 = ai + ars;
+        for (int p = 0; p < k; p++) {
+            int q = bq + p * ldb;
+            FloatVector b0 = FloatVector.fromArray(S, pb, q);
+            FloatVector b1 = FloatVector.fromArray(S, pb, q + V);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+        }
+        c00.intoArray(c, ci);
+        c01.intoArray(c, ci + V);
+        c10.intoArray(c, r1);
+        c11.intoArray(c, r1 + V);
+    }
+
+    private static void strided1x2(float[] c, int ci, float[] a, int ai, float[] pb, int bq, int ldb, int k) {
+        FloatVector c0 = FloatVector.fromArray(S, c, ci), c1 = FloatVector.fromArray(S, c, ci + V);
+        for (int p = 0; p < k; p++) {
+            int q = bq + p * ldb;
+            FloatVector x = FloatVector.broadcast(S, a[ai + p]);
+            c0 = x.fma(FloatVector.fromArray(S, pb, q), c0);
+            c1 = x.fma(FloatVector.fromArray(S, pb, q + V), c1);
+        }
+        c0.intoArray(c, ci);
+        c1.intoArray(c, ci + V);
     }
 }

@@ -91,6 +91,37 @@ class InferenceModelTest {
         assertTrue(diff < 1e-5, name + ": max abs diff " + diff);
     }
 
+    /**
+     * ReLU then MaxPool runs as MaxPool then ReLU: bit for bit the eval forward, with NaN (two
+     * payloads), -0, +-infinity, ties and all-negative windows; rows of 2 and 14 outputs (the scalar
+     * and the vector pooling kernels).
+     */
+    @Test
+    void reluThenMaxPoolGivesTheSameBitsInEitherOrder() {
+        SplittableRandom rng = new SplittableRandom(13);
+        float[] special = {Float.NaN, Float.intBitsToFloat(0x7fc01234), -0f, 0f, Float.POSITIVE_INFINITY,
+                Float.NEGATIVE_INFINITY, -1f, 1f, -2.5f};
+        for (int hw : new int[] {4, 28}) {
+            Sequential m = new Sequential(new ReLU(), new MaxPool2d(2));
+            int n = 3;
+            Tensor x = Tensor.zeros(n, 2, hw, hw);
+            float[] d = x.data();
+            for (int i = 0; i < d.length; i++) {
+                d[i] = rng.nextInt(4) == 0 ? special[rng.nextInt(special.length)] : (float) rng.nextGaussian();
+            }
+            for (int i = 0; i < hw * hw; i++) {
+                d[i] = -Math.abs(d[i]) - 1f; // the first plane all negative
+            }
+            float[] expected = m.forward(x, false).data();
+            float[] got = InferenceModel.of(m, 2, hw, hw).predict(x).data();
+            assertEquals(expected.length, got.length);
+            for (int i = 0; i < got.length; i++) {
+                assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(got[i]),
+                        "output " + i + " of " + hw + "x" + hw + ": " + expected[i] + " vs " + got[i]);
+            }
+        }
+    }
+
     @Test
     void paperMlpEqualsItsEvalForward() {
         SplittableRandom rng = new SplittableRandom(11);
