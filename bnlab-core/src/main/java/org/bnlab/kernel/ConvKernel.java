@@ -29,6 +29,8 @@ package org.bnlab.kernel;
 public final class ConvKernel {
 
     /** Per thread that runs parts: the im2col (or dcol) matrix of one sample or band. */
+    /** Whether the SIMD kernels are on (chosen once by the {@link KernelProvider}). */
+    private static final boolean SIMD = KernelProvider.get().vectorized();
     private static final ThreadLocal<float[][]> COL = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
 
     /** Per calling thread: the pre-built tasks and the transposed-weight buffers. */
@@ -166,6 +168,28 @@ public final class ConvKernel {
         }
     }
 
+    /** Whether im2col runs on {@link Im2colVector} (SIMD on, a "same" stride-1 convolution). */
+    private static boolean vectorIm2col(ConvShape g) {
+        return SIMD && Im2colVector.applies(g);
+    }
+
+    /**
+     * Rows [r0, r1) of the im2col matrix of sample s into col (bit for bit {@link Im2col#im2colRows});
+     * col must hold (r1 - r0)*P + {@link #slack} floats.
+     */
+    private static void im2col(ConvShape g, float[] col, float[] x, int s, int r0, int r1) {
+        if (vectorIm2col(g)) {
+            Im2colVector.rows(col, x, s * g.inSize(), g, g.sameMasks(), r0, r1);
+        } else {
+            Im2col.im2colRows(col, x, s * g.inSize(), g.c, g.h, g.w, g.k, g.stride, g.pad, g.oh, g.ow, r0, r1);
+        }
+    }
+
+    /** Floats an im2col buffer needs past its rows: the vector kernel's whole-vector stores. */
+    private static int slack(ConvShape g) {
+        return vectorIm2col(g) ? Im2colVector.SLACK : 0;
+    }
+
     /** The calling thread's im2col buffer, at least {@code floats} long. */
     private static float[] col(int floats) {
         float[][] holder = COL.get();
@@ -227,9 +251,9 @@ public final class ConvKernel {
         @Override
         public void run(int from, int to) {
             ConvShape g = this.g;
-            float[] col = col(g.ckk * g.p);
+            float[] col = col(g.ckk * g.p + slack(g));
             for (int s = from; s < to; s++) {
-                Im2col.im2col(col, x, s * g.inSize(), g.c, g.h, g.w, g.k, g.stride, g.pad, g.oh, g.ow);
+                im2col(g, col, x, s, 0, g.ckk);
                 int yOff = s * g.outSize();
                 if (bias != null && biasFirst) {
                     for (int o = 0; o < g.o; o++) {
@@ -266,17 +290,17 @@ public final class ConvKernel {
             ConvShape g = this.g;
             int m = r1 - r0;
             if (transposed) {
-                float[] col = col(m * g.p);
+                float[] col = col(m * g.p + slack(g));
                 for (int s = 0; s < n; s++) {
                     // the band [r0, r1) of col_s, then dWᵀ[r0..r1) (m, O) += band (m, P) · dy_sᵀ (P, O)
-                    Im2col.im2colRows(col, x, s * g.inSize(), g.c, g.h, g.w, g.k, g.stride, g.pad, g.oh, g.ow, r0, r1);
+                    im2col(g, col, x, s, r0, r1);
                     Gemm.mmT(target, r0 * g.o, col, 0, dy, s * g.outSize(), m, g.o, g.p, true);
                 }
             } else {
-                float[] col = col(g.ckk * g.p);
+                float[] col = col(g.ckk * g.p + slack(g));
                 for (int s = 0; s < n; s++) {
                     // dW[r0..r1) (m, CKK) += dy_s[r0..r1) (m, P) · col_sᵀ (P, CKK)
-                    Im2col.im2col(col, x, s * g.inSize(), g.c, g.h, g.w, g.k, g.stride, g.pad, g.oh, g.ow);
+                    im2col(g, col, x, s, 0, g.ckk);
                     Gemm.mmT(target, r0 * g.ckk, dy, s * g.outSize() + r0 * g.p, col, 0, m, g.ckk, g.p, true);
                 }
             }

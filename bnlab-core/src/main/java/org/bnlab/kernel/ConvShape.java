@@ -48,6 +48,19 @@ public final class ConvShape {
         Math.multiplyExact(c, Math.multiplyExact(h, w));
     }
 
+    /** {@link Im2colVector}'s row masks, built on first use (published through the volatile field). */
+    private volatile int[] sameMasks;
+
+    /** The masks of {@link Im2colVector#masks} for this shape (call only where {@link Im2colVector#applies}). */
+    int[] sameMasks() {
+        int[] m = sameMasks;
+        if (m == null) {
+            m = Im2colVector.masks(h, w, k, pad);
+            sameMasks = m;
+        }
+        return m;
+    }
+
     /** Floats of one input sample, C*H*W. */
     public int inSize() {
         return c * h * w;

@@ -32,6 +32,12 @@ public final class Im2col {
      */
     public static void im2colRows(float[] col, float[] x, int xOff, int c, int h, int w, int k, int stride, int pad,
                                   int oh, int ow, int r0, int r1) {
+        im2colRows(col, 0, x, xOff, c, h, w, k, stride, pad, oh, ow, r0, r1);
+    }
+
+    /** {@link #im2colRows} with row r written at col[colOff + (r - r0)*OH*OW ..]. */
+    static void im2colRows(float[] col, int colOff, float[] x, int xOff, int c, int h, int w, int k, int stride, int pad,
+                           int oh, int ow, int r0, int r1) {
         int p = oh * ow;
         // (ci, kh, kw) of row r0, then counted up row by row (divisions cost more than a short row)
         int ci = r0 / (k * k);
@@ -46,7 +52,7 @@ public final class Im2col {
                 }
             }
             int xc = xOff + ci * h * w;
-            int row = (r - r0) * p;
+            int row = colOff + (r - r0) * p;
             int yLo = firstInside(pad - kh, stride, oh);
             int yHi = Math.max(yLo, endInside(h + pad - kh, stride, oh));
             int xLo = firstInside(pad - kw, stride, ow);

@@ -11,6 +11,56 @@ import org.junit.jupiter.api.Test;
  */
 class Im2colTest {
 
+    /**
+     * The vector kernel for "same" convolutions equals im2colRows bit for bit (NaN payloads, -0,
+     * infinities), for bands of rows, samples at the start, middle and end of x (its scalar fallback),
+     * images narrower and wider than a vector, and writes nothing past its slack.
+     */
+    @Test
+    void vectorKernelEqualsTheScalarRowsBitForBit() {
+        if (!Simd.ENABLED) {
+            return;
+        }
+        SplittableRandom r = new SplittableRandom(6);
+        float[] special = {Float.NaN, Float.intBitsToFloat(0x7fc0beef), -0f, Float.POSITIVE_INFINITY, -1e-40f};
+        for (int trial = 0; trial < 400; trial++) {
+            int c = 1 + r.nextInt(4);
+            int h = 1 + r.nextInt(20);
+            int w = 1 + r.nextInt(20);
+            int k = 1 + 2 * r.nextInt(3);
+            int pad = (k - 1) / 2;
+            if (h + 2 * pad < k || w + 2 * pad < k) {
+                continue;
+            }
+            ConvShape g = new ConvShape(c, h, w, 2, k, 1, pad);
+            if (!Im2colVector.applies(g)) {
+                continue;
+            }
+            int n = 1 + r.nextInt(3);
+            float[] x = new float[n * g.inSize()];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = r.nextInt(6) == 0 ? special[r.nextInt(special.length)] : (float) r.nextGaussian();
+            }
+            int s = r.nextInt(n);
+            int r0 = r.nextInt(g.ckk);
+            int r1 = r0 + 1 + r.nextInt(g.ckk - r0);
+            float[] expected = new float[(r1 - r0) * g.p];
+            Im2col.im2colRows(expected, x, s * g.inSize(), c, h, w, k, 1, pad, g.oh, g.ow, r0, r1);
+            float[] got = new float[expected.length + Im2colVector.SLACK + 1];
+            java.util.Arrays.fill(got, 7f);
+            Im2colVector.rows(got, x, s * g.inSize(), g, g.sameMasks(), r0, r1);
+            String where = "c=" + c + " h=" + h + " w=" + w + " k=" + k + " sample " + s + " of " + n + " rows " + r0 + ".." + r1;
+            for (int i = 0; i < expected.length; i++) {
+                if (Float.floatToRawIntBits(expected[i]) != Float.floatToRawIntBits(got[i])) {
+                    throw new AssertionError(where + ": element " + i + " " + expected[i] + " vs " + got[i]);
+                }
+            }
+            if (got[got.length - 1] != 7f) {
+                throw new AssertionError(where + ": wrote past its slack");
+            }
+        }
+    }
+
     @Test
     void matchesTheDefinition() {
         SplittableRandom r = new SplittableRandom(5);
