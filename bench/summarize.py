@@ -46,7 +46,7 @@ def roofline_ms(case):
 
 
 def fmt(v):
-    return "-" if v is None else ("%.3f" % v if v < 10 else "%.1f" % v)
+    return "-" if v is None else ("%.4f" % v if v < 0.1 else "%.3f" % v if v < 10 else "%.1f" % v)
 
 
 def ratio(peer, ours):

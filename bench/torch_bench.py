@@ -92,6 +92,25 @@ def sgemm_check():
     return worst
 
 
+# {op, M, N, K} as bnlab's BenchCommand.GEMM_CASES: C (M, N) = A.B (nn), A.B^T (nt), A^T.B (tn)
+GEMM_CASES = (("nt", 60, 100, 784), ("nn", 60, 784, 100), ("tn", 100, 784, 60), ("nt", 256, 100, 784),
+              ("nn", 8, 784, 9), ("nn", 16, 196, 72), ("nn", 256, 256, 256))
+
+
+def gemm_cases(out, warmup, seconds):
+    """torch.mm into a preallocated output, the transposes as views (OpenBLAS sgemm's trans flags)."""
+    g = torch.Generator().manual_seed(4)
+    for op, m, n, k in GEMM_CASES:
+        c = torch.empty(m, n)
+        if op == "nn":
+            a, b = torch.randn(m, k, generator=g), torch.randn(k, n, generator=g)
+        elif op == "nt":
+            a, b = torch.randn(m, k, generator=g), torch.randn(n, k, generator=g).t()
+        else:
+            a, b = torch.randn(k, m, generator=g).t(), torch.randn(k, n, generator=g)
+        out["gemm.%s[%d,%d,%d]" % (op, m, n, k)] = median_ms(lambda: torch.mm(a, b, out=c), warmup, seconds)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=1)
@@ -103,6 +122,7 @@ def main():
     out = {"sgemm_check": "ok: max error %.3g of the float32 rounding bound" % sgemm_check()}
     for shape in ([256, 64, 32, 32], [32, 256, 14, 14], [1024, 1024], [60, 100]):
         bn_cases(shape, out, args.warmup, args.seconds)
+    gemm_cases(out, args.warmup, args.seconds)
     torch.manual_seed(1)
     for batch in (60, 256):
         x = torch.rand(batch, 784)

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import org.bnlab.data.Datasets;
+import org.bnlab.kernel.Gemm;
 import org.bnlab.kernel.Parallel;
 import org.bnlab.kernel.Simd;
 import org.bnlab.nn.norm.BatchNorm;
@@ -54,6 +55,14 @@ public final class BenchCommand implements Callable<Integer> {
     double maxWarmup;
 
     static final int[][] BN_SHAPES = {{256, 64, 32, 32}, {32, 256, 14, 14}, {1024, 1024}, {60, 100}};
+    /**
+     * GEMM cases {op, M, N, K}, C (M, N) = A·B ("nn"), A·Bᵀ ("nt": Linear's forward) or Aᵀ·B ("tn": its
+     * weight gradient): the paper MLP's layer 784 -> 100 at batch 60 and 256 (forward, input gradient,
+     * weight gradient), one sample of the CNN's two convolutions (W · im2col), and 256^3 for scale.
+     * bench/torch_bench.py times the same products with torch.mm (OpenBLAS sgemm).
+     */
+    static final String[][] GEMM_CASES = {{"nt", "60", "100", "784"}, {"nn", "60", "784", "100"}, {"tn", "100", "784", "60"},
+        {"nt", "256", "100", "784"}, {"nn", "8", "784", "9"}, {"nn", "16", "196", "72"}, {"nn", "256", "256", "256"}};
 
     @Override
     public Integer call() throws IOException {
@@ -74,6 +83,10 @@ public final class BenchCommand implements Callable<Integer> {
             time(results, rates, allocated, "bn.forward_eval[" + dims + "]", () -> c.bn.forward(c.x, false, c.y), 2 * bytes);
             c.bn.forward(c.x, true, c.y);
             time(results, rates, allocated, "bn.backward[" + dims + "]", () -> c.bn.backwardBuffered(c.dy), 3 * bytes);
+        }
+        for (String[] g : GEMM_CASES) {
+            GemmCase c = new GemmCase(g[0], Integer.parseInt(g[1]), Integer.parseInt(g[2]), Integer.parseInt(g[3]));
+            time(results, rates, allocated, "gemm." + g[0] + "[" + g[1] + "," + g[2] + "," + g[3] + "]", c::run, c.flops());
         }
         var data = Datasets.load("mnist-sample");
         for (int batch : new int[] {60, 256}) {
@@ -100,11 +113,14 @@ public final class BenchCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "%-34s %12s %14s%n", "case", "median ms", "rate");
             for (var e : results.entrySet()) {
                 double r = rates.get(e.getKey());
-                String rate = e.getKey().startsWith("bn.") ? String.format(Locale.ROOT, "%.1f GB/s", r) : String.format(Locale.ROOT, "%.0f steps/s", r);
+                String rate = e.getKey().startsWith("bn.") ? String.format(Locale.ROOT, "%.1f GB/s", r)
+                        : e.getKey().startsWith("gemm.") ? String.format(Locale.ROOT, "%.1f GFLOP/s", r)
+                        : String.format(Locale.ROOT, "%.0f steps/s", r);
                 System.out.printf(Locale.ROOT, "%-34s %12.3f %14s%n", e.getKey(), e.getValue(), rate);
             }
             System.out.println("allocated bytes per operation on the calling thread: " + allocated);
-            System.out.println("GB/s counts one read of each input and one write of each output (forward: x, y; backward: x, dy, dx).");
+            System.out.println("GB/s counts one read of each input and one write of each output (forward: x, y; backward: x, dy, dx);"
+                    + " GFLOP/s counts 2*M*N*K.");
         }
         return 0;
     }
@@ -160,6 +176,46 @@ public final class BenchCommand implements Callable<Integer> {
         rates.put(name, bytes > 0 ? bytes / (median * 1e6) : 1000 / median);
         if (!json) {
             System.err.printf(Locale.ROOT, "  %s: %.3f ms%n", name, median);
+        }
+    }
+
+    /** One matrix product with its operands (Gaussian, seed 2) and output. */
+    private static final class GemmCase {
+        final String op;
+        final int m;
+        final int n;
+        final int k;
+        final float[] a;
+        final float[] b;
+        final float[] c;
+
+        GemmCase(String op, int m, int n, int k) {
+            this.op = op;
+            this.m = m;
+            this.n = n;
+            this.k = k;
+            SplittableRandom r = new SplittableRandom(2);
+            a = new float[m * k];
+            b = new float[k * n];
+            c = new float[m * n];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = (float) r.nextGaussian();
+            }
+            for (int i = 0; i < b.length; i++) {
+                b[i] = (float) r.nextGaussian();
+            }
+        }
+
+        long flops() {
+            return 2L * m * n * k;
+        }
+
+        void run() {
+            switch (op) {
+                case "nn" -> Gemm.mm(c, 0, a, 0, b, 0, m, n, k, false);
+                case "nt" -> Gemm.mmT(c, 0, a, 0, b, 0, m, n, k, false);
+                default -> Gemm.mTm(c, 0, a, 0, b, 0, m, n, k, false);
+            }
         }
     }
 
