@@ -6,6 +6,7 @@ import java.util.SplittableRandom;
 import org.bnlab.kernel.Parallel;
 import org.bnlab.kernel.Simd;
 import org.bnlab.nn.Sequential;
+import org.bnlab.nn.norm.BnFixtures;
 import org.bnlab.testing.AllocationMeter;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -35,7 +36,7 @@ class InferenceAllocationTest {
     private static void check(String name, Sequential model, int[] shape, SplittableRandom rng) {
         InferenceModel im = InferenceModel.of(model, shape);
         int n = 16;
-        float[] x = InferenceModelTest.random(rng, 0.5f, 0.5f, n * im.inputFeatures()).data();
+        float[] x = BnFixtures.random(rng, 0.5f, 0.5f, n * im.inputFeatures()).data();
         float[] out = new float[n * im.outputFeatures()];
         im.predict(x, n, out); // grows this thread's workspace to 16 samples
         long best = AllocationMeter.bestOfRounds(10, 50, () -> {

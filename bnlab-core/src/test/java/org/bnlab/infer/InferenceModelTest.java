@@ -18,40 +18,16 @@ import org.bnlab.nn.Flatten;
 import org.bnlab.nn.GlobalAvgPool2d;
 import org.bnlab.nn.Linear;
 import org.bnlab.nn.MaxPool2d;
-import org.bnlab.nn.Module;
 import org.bnlab.nn.ReLU;
 import org.bnlab.nn.Sequential;
 import org.bnlab.nn.Sigmoid;
 import org.bnlab.nn.Tanh;
 import org.bnlab.nn.norm.BatchNorm;
+import org.bnlab.nn.norm.BnFixtures;
 import org.bnlab.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
 class InferenceModelTest {
-
-    static Tensor random(SplittableRandom rng, float offset, float scale, int... shape) {
-        Tensor t = Tensor.zeros(shape);
-        float[] d = t.data();
-        for (int i = 0; i < d.length; i++) {
-            d[i] = offset + scale * (float) (2 * rng.nextDouble() - 1);
-        }
-        return t;
-    }
-
-    /** Non-trivial running statistics, gamma and beta in every BN. */
-    static void trainStatistics(Sequential model, Tensor x, SplittableRandom rng) {
-        for (int step = 0; step < 5; step++) {
-            model.forwardBuffered(x, true);
-        }
-        for (Module m : model.modules()) {
-            if (m instanceof BatchNorm bn && bn.affine()) {
-                for (int c = 0; c < bn.numFeatures(); c++) {
-                    bn.weight()[c] = (float) (0.5 + rng.nextDouble());
-                    bn.bias()[c] = (float) (rng.nextDouble() - 0.5);
-                }
-            }
-        }
-    }
 
     static Sequential paperMlp() {
         return new Sequential(
@@ -126,9 +102,9 @@ class InferenceModelTest {
     void paperMlpEqualsItsEvalForward() {
         SplittableRandom rng = new SplittableRandom(11);
         Sequential m = paperMlp();
-        trainStatistics(m, random(rng, 0.3f, 0.5f, 60, 784), rng);
+        BnFixtures.trainStatistics(m, BnFixtures.random(rng, 0.3f, 0.5f, 60, 784), rng);
         for (int n : new int[] {1, 7, 60}) {
-            assertMatchesEval(m, new int[0], random(rng, 0.3f, 0.5f, n, 784), "paper MLP, batch " + n);
+            assertMatchesEval(m, new int[0], BnFixtures.random(rng, 0.3f, 0.5f, n, 784), "paper MLP, batch " + n);
         }
     }
 
@@ -136,9 +112,9 @@ class InferenceModelTest {
     void cnnEqualsItsEvalForward() {
         SplittableRandom rng = new SplittableRandom(12);
         Sequential m = cnn();
-        trainStatistics(m, random(rng, 0.5f, 0.5f, 16, 1, 28, 28), rng);
+        BnFixtures.trainStatistics(m, BnFixtures.random(rng, 0.5f, 0.5f, 16, 1, 28, 28), rng);
         for (int n : new int[] {1, 5}) {
-            assertMatchesEval(m, new int[] {1, 28, 28}, random(rng, 0.5f, 0.5f, n, 1, 28, 28), "CNN, batch " + n);
+            assertMatchesEval(m, new int[] {1, 28, 28}, BnFixtures.random(rng, 0.5f, 0.5f, n, 1, 28, 28), "CNN, batch " + n);
         }
     }
 
@@ -150,12 +126,12 @@ class InferenceModelTest {
     void aBatchLargerThanAChunkGivesTheSameLogitsAsSmallBatches() {
         SplittableRandom rng = new SplittableRandom(17);
         Sequential m = cnn();
-        trainStatistics(m, random(rng, 0.5f, 0.5f, 16, 1, 28, 28), rng);
+        BnFixtures.trainStatistics(m, BnFixtures.random(rng, 0.5f, 0.5f, 16, 1, 28, 28), rng);
         InferenceModel im = InferenceModel.of(m, 1, 28, 28);
         int n = 700;
         int per = 28 * 28;
         assertTrue(n > InferenceModel.CHUNK_FLOATS / (8 * per), "the batch must span two chunks");
-        Tensor x = random(rng, 0.5f, 0.5f, n, 1, 28, 28);
+        Tensor x = BnFixtures.random(rng, 0.5f, 0.5f, n, 1, 28, 28);
         float[] all = new float[n * 10];
         im.predict(x.data(), n, all);
         float[] pieces = new float[n * 10];
@@ -176,12 +152,12 @@ class InferenceModelTest {
     void cnnIsBitIdenticalForAnyThreadCount() {
         SplittableRandom rng = new SplittableRandom(16);
         Sequential m = cnn();
-        trainStatistics(m, random(rng, 0.5f, 0.5f, 16, 1, 28, 28), rng);
+        BnFixtures.trainStatistics(m, BnFixtures.random(rng, 0.5f, 0.5f, 16, 1, 28, 28), rng);
         InferenceModel im = InferenceModel.of(m, 1, 28, 28);
         int saved = org.bnlab.kernel.Parallel.threads();
         try {
             for (int n : new int[] {1, 7, 60}) {
-                Tensor x = random(rng, 0.5f, 0.5f, n, 1, 28, 28);
+                Tensor x = BnFixtures.random(rng, 0.5f, 0.5f, n, 1, 28, 28);
                 org.bnlab.kernel.Parallel.setThreads(1);
                 float[] one = im.predict(x).data();
                 for (int t = 2; t <= 3; t++) {
@@ -199,19 +175,19 @@ class InferenceModelTest {
     void everySupportedLayerEqualsItsEvalForward() {
         SplittableRandom rng = new SplittableRandom(13);
         Sequential m = zoo();
-        trainStatistics(m, random(rng, 1f, 2f, 8, 3, 9, 9), rng);
-        assertMatchesEval(m, new int[] {3, 9, 9}, random(rng, 1f, 2f, 4, 3, 9, 9), "layer zoo");
+        BnFixtures.trainStatistics(m, BnFixtures.random(rng, 1f, 2f, 8, 3, 9, 9), rng);
+        assertMatchesEval(m, new int[] {3, 9, 9}, BnFixtures.random(rng, 1f, 2f, 4, 3, 9, 9), "layer zoo");
     }
 
     @Test
     void weightsAreCopiesTheSourceModelCanKeepTraining() {
         SplittableRandom rng = new SplittableRandom(14);
         Sequential m = paperMlp();
-        Tensor x = random(rng, 0.3f, 0.5f, 4, 784);
+        Tensor x = BnFixtures.random(rng, 0.3f, 0.5f, 4, 784);
         InferenceModel im = InferenceModel.of(m);
         float[] before = im.predict(x).data();
         ((Linear) m.get(0)).weight().data()[0] += 1f;
-        trainStatistics(m, random(rng, 0.3f, 0.5f, 60, 784), rng);
+        BnFixtures.trainStatistics(m, BnFixtures.random(rng, 0.3f, 0.5f, 60, 784), rng);
         assertArrayEquals(before, im.predict(x).data());
     }
 
@@ -219,13 +195,13 @@ class InferenceModelTest {
     void concurrentCallersGetTheSameLogitsAsOneCaller() throws Exception {
         SplittableRandom rng = new SplittableRandom(15);
         Sequential m = cnn();
-        trainStatistics(m, random(rng, 0.5f, 0.5f, 16, 1, 28, 28), rng);
+        BnFixtures.trainStatistics(m, BnFixtures.random(rng, 0.5f, 0.5f, 16, 1, 28, 28), rng);
         InferenceModel im = InferenceModel.of(m, 1, 28, 28);
         int[] batches = {1, 3, 8, 2, 5, 8, 1, 4};
         List<Tensor> inputs = new ArrayList<>();
         List<float[]> expected = new ArrayList<>();
         for (int n : batches) {
-            Tensor x = random(rng, 0.5f, 0.5f, n, 1, 28, 28);
+            Tensor x = BnFixtures.random(rng, 0.5f, 0.5f, n, 1, 28, 28);
             inputs.add(x);
             expected.add(im.predict(x).data());
         }

@@ -24,34 +24,6 @@ import org.junit.jupiter.api.Test;
 
 class BatchNormFoldingTest {
 
-    /** Fills x with offset + scale * U(-1, 1). */
-    static Tensor random(SplittableRandom rng, float offset, float scale, int... shape) {
-        Tensor t = Tensor.zeros(shape);
-        float[] d = t.data();
-        for (int i = 0; i < d.length; i++) {
-            d[i] = offset + scale * (float) (2 * rng.nextDouble() - 1);
-        }
-        return t;
-    }
-
-    /**
-     * Gives every BN non-trivial running statistics (training forwards on shifted inputs) and
-     * random gamma/beta, so that a fold that drops the mean or beta is visibly wrong.
-     */
-    static void trainStatistics(Sequential model, Tensor x, SplittableRandom rng) {
-        for (int step = 0; step < 5; step++) {
-            model.forwardBuffered(x, true);
-        }
-        for (Module m : model.modules()) {
-            if (m instanceof BatchNorm bn && bn.affine()) {
-                for (int c = 0; c < bn.numFeatures(); c++) {
-                    bn.weight()[c] = (float) (0.5 + rng.nextDouble());
-                    bn.bias()[c] = (float) (rng.nextDouble() - 0.5);
-                }
-            }
-        }
-    }
-
     static double maxAbsDiff(Tensor a, Tensor b) {
         assertTrue(a.sameShape(b), a + " vs " + b);
         double m = 0;
@@ -73,8 +45,8 @@ class BatchNormFoldingTest {
                 new Linear(16, 12, true, 3), BatchNorm.builder(12).eps(1e-3).build(), new ReLU(),
                 new Dropout(0.2, 4),
                 new Linear(12, 5, true, 5));
-        Tensor x = random(rng, 3f, 2f, 32, 20);
-        trainStatistics(model, x, rng);
+        Tensor x = BnFixtures.random(rng, 3f, 2f, 32, 20);
+        BnFixtures.trainStatistics(model, x, rng);
         Tensor expected = model.forward(x, false);
 
         Sequential folded = BatchNormFolding.fold(model);
@@ -94,8 +66,8 @@ class BatchNormFoldingTest {
                 new Conv2d(3, 8, 3, 1, 1, false, 2), BatchNorm.builder(8).build(), new ReLU(), new MaxPool2d(2),
                 new Conv2d(8, 6, 3, 2, 0, true, 3), BatchNorm.builder(6).cumulativeAverage().build(), new ReLU(),
                 new Flatten(), new Linear(6 * 3 * 3, 4, true, 4));
-        Tensor x = random(rng, -1f, 3f, 6, 3, 16, 16);
-        trainStatistics(model, x, rng);
+        Tensor x = BnFixtures.random(rng, -1f, 3f, 6, 3, 16, 16);
+        BnFixtures.trainStatistics(model, x, rng);
         Tensor expected = model.forward(x, false);
 
         Sequential folded = BatchNormFolding.fold(model);
@@ -129,8 +101,8 @@ class BatchNormFoldingTest {
                 new Linear(10, 8, true, 1), new ReLU(), BatchNorm.builder(8).build(), // after ReLU: stays
                 new Linear(8, 6, false, 2), BatchNorm.builder(6).trackRunningStats(false).build(), // batch stats: stays
                 new Linear(6, 3, true, 3));
-        Tensor x = random(rng, 2f, 1f, 16, 10);
-        trainStatistics(model, x, rng);
+        Tensor x = BnFixtures.random(rng, 2f, 1f, 16, 10);
+        BnFixtures.trainStatistics(model, x, rng);
         Sequential folded = BatchNormFolding.fold(model);
         assertEquals(model.size(), folded.size());
         assertEquals(3, countBatchNorms(folded));
@@ -142,7 +114,7 @@ class BatchNormFoldingTest {
         SplittableRandom rng = new SplittableRandom(5);
         Sequential model = new Sequential(new Linear(4, 3, false, 1), BatchNorm.builder(3).build(), new Sigmoid(),
                 new Sequential(new Linear(3, 3, true, 2), BatchNorm.builder(3).build()));
-        trainStatistics(model, random(rng, 1f, 1f, 8, 4), rng);
+        BnFixtures.trainStatistics(model, BnFixtures.random(rng, 1f, 1f, 8, 4), rng);
         Map<String, float[]> before = snapshot(model);
         Sequential folded = BatchNormFolding.fold(model);
         Map<String, float[]> after = snapshot(model);

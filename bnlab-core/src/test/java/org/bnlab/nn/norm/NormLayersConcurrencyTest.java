@@ -25,7 +25,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * parameter gradients and running statistics. The batches are large enough that the kernels ask for
  * the thread pool, so one thread's passes run on the pool while the other's run serially (the
  * results do not depend on that). One layer shared by two threads is refused (the layers of
- * GroupedNorm included), as BatchNormConcurrencyTest shows for BatchNorm.
+ * GroupedNorm included), as OneLayerManyThreadsTest shows for one layer.
  */
 class NormLayersConcurrencyTest {
     private static final int STEPS = 20;
