@@ -27,6 +27,8 @@ final class GemmSimd {
     static final int MAX_LANES = 64;
     /** Rows of the micro-kernel tile (a compile-time constant: {@link Gemm} reads it without loading this class). */
     static final int MR = 6;
+    /** Whether the 8-row strided kernel fits the registers (16 accumulators: AVX-512's 32 registers). */
+    static final boolean WIDE = V >= 16;
     /** Columns of a full panel. */
     static final int NR = 2 * V;
     /**
@@ -189,6 +191,13 @@ final class GemmSimd {
                     // B in place: the strided 2V kernels (same chains as the packed ones)
                     int bq = bOff + p0 * ldb + j0;
                     int i = i0;
+                    // AVX-512 (32 registers): 8 rows at a time while the rows left are a multiple of 8
+                    // and not of 6 (M = 8, 16: one tile instead of a 6-row and a 2- or 4-row one)
+                    if (WIDE && (i1 - i0) % 8 == 0 && (i1 - i0) % MR != 0) {
+                        for (; i + 8 <= i1; i += 8) {
+                            strided8x2(c, cOff + i * n + j0, n, ak, aBase + i * aRs, aRs, pb, bq, ldb, kc);
+                        }
+                    }
                     for (; i + MR <= i1; i += MR) {
                         strided6x2(c, cOff + i * n + j0, n, ak, aBase + i * aRs, aRs, pb, bq, ldb, kc);
                     }
@@ -584,6 +593,66 @@ final class GemmSimd {
         c41.intoArray(c, r4 + V);
         c50.intoArray(c, r5);
         c51.intoArray(c, r5 + V);
+    }
+
+    private static void strided8x2(float[] c, int ci, int n, float[] a, int ai, int ars,
+                                float[] pb, int bq, int ldb, int k) {
+        int r1 = ci + n, r2 = ci + 2 * n, r3 = ci + 3 * n, r4 = ci + 4 * n, r5 = ci + 5 * n, r6 = ci + 6 * n, r7 = ci + 7 * n;
+        FloatVector c00 = FloatVector.fromArray(S, c, ci), c01 = FloatVector.fromArray(S, c, ci + V);
+        FloatVector c10 = FloatVector.fromArray(S, c, r1), c11 = FloatVector.fromArray(S, c, r1 + V);
+        FloatVector c20 = FloatVector.fromArray(S, c, r2), c21 = FloatVector.fromArray(S, c, r2 + V);
+        FloatVector c30 = FloatVector.fromArray(S, c, r3), c31 = FloatVector.fromArray(S, c, r3 + V);
+        FloatVector c40 = FloatVector.fromArray(S, c, r4), c41 = FloatVector.fromArray(S, c, r4 + V);
+        FloatVector c50 = FloatVector.fromArray(S, c, r5), c51 = FloatVector.fromArray(S, c, r5 + V);
+        FloatVector c60 = FloatVector.fromArray(S, c, r6), c61 = FloatVector.fromArray(S, c, r6 + V);
+        FloatVector c70 = FloatVector.fromArray(S, c, r7), c71 = FloatVector.fromArray(S, c, r7 + V);
+        int a0 = ai, a1 = ai + ars, a2 = ai + 2 * ars, a3 = ai + 3 * ars, a4 = ai + 4 * ars, a5 = ai + 5 * ars, a6 = ai + 6 * ars, a7 = ai + 7 * ars;
+        // c_rj = fma(A(r,p), B(p, j-vector), c_rj), p ascending
+        for (int p = 0; p < k; p++) {
+            int q = bq + p * ldb;
+            FloatVector b0 = FloatVector.fromArray(S, pb, q);
+            FloatVector b1 = FloatVector.fromArray(S, pb, q + V);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[a4 + p]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, a[a5 + p]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(S, a[a6 + p]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(S, a[a7 + p]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+        }
+        c00.intoArray(c, ci);
+        c01.intoArray(c, ci + V);
+        c10.intoArray(c, r1);
+        c11.intoArray(c, r1 + V);
+        c20.intoArray(c, r2);
+        c21.intoArray(c, r2 + V);
+        c30.intoArray(c, r3);
+        c31.intoArray(c, r3 + V);
+        c40.intoArray(c, r4);
+        c41.intoArray(c, r4 + V);
+        c50.intoArray(c, r5);
+        c51.intoArray(c, r5 + V);
+        c60.intoArray(c, r6);
+        c61.intoArray(c, r6 + V);
+        c70.intoArray(c, r7);
+        c71.intoArray(c, r7 + V);
     }
 
     private static void strided4x2(float[] c, int ci, int n, float[] a, int ai, int ars,
