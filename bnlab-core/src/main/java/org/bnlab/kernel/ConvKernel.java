@@ -79,7 +79,7 @@ public final class ConvKernel {
         float[] target = dw;
         if (transposed) {
             target = calls.dwT = grow(calls.dwT, g.o * g.ckk);
-            transpose(dw, g.o, g.ckk, target);
+            Gemm.transpose(dw, 0, g.o, g.ckk, target, 0);
         }
         t.g = g;
         t.n = n;
@@ -102,7 +102,7 @@ public final class ConvKernel {
             t.target = null;
         }
         if (transposed) {
-            transpose(target, g.ckk, g.o, dw);
+            Gemm.transpose(target, 0, g.ckk, g.o, dw, 0);
         }
     }
 
@@ -117,7 +117,7 @@ public final class ConvKernel {
         Calls calls = CALLS.get();
         // Wᵀ (CKK, O) once per call: dcol = Wᵀ · dy_s is then a plain mm, A read in place
         float[] wT = calls.wT = grow(calls.wT, g.o * g.ckk);
-        transpose(weight, g.o, g.ckk, wT);
+        Gemm.transpose(weight, 0, g.o, g.ckk, wT, 0);
         InputTask t = calls.input;
         t.g = g;
         t.dy = dy;
@@ -201,15 +201,6 @@ public final class ConvKernel {
 
     private static float[] grow(float[] buf, int floats) {
         return buf.length >= floats ? buf : new float[floats];
-    }
-
-    /** t (cols, rows) = aᵀ for a (rows, cols), both row-major: exact copies. */
-    private static void transpose(float[] a, int rows, int cols, float[] t) {
-        for (int i = 0; i < rows; i++) {
-            for (int j = 0; j < cols; j++) {
-                t[j * rows + i] = a[i * cols + j];
-            }
-        }
     }
 
     private static void check(ConvShape g, int n, float[] a, String name, int perSample) {

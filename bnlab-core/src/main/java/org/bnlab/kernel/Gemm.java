@@ -170,8 +170,8 @@ public final class Gemm {
         transpose(ct, 0, n, m, c, cOff);
     }
 
-    /** dst (cols, rows) at dOff = src (rows, cols) at sOff transposed; 8 x 8 blocks, exact copies. */
-    private static void transpose(float[] src, int sOff, int rows, int cols, float[] dst, int dOff) {
+    /** dst (cols, rows) at dOff = src (rows, cols) at sOff transposed, both row-major; 8 x 8 blocks, exact copies. */
+    static void transpose(float[] src, int sOff, int rows, int cols, float[] dst, int dOff) {
         for (int i0 = 0; i0 < rows; i0 += 8) {
             int i1 = Math.min(rows, i0 + 8);
             for (int j0 = 0; j0 < cols; j0 += 8) {

@@ -208,7 +208,7 @@ final class GemmSimd {
                 float[] bp = pb;
                 int pOff = j0 * k + p0 * w;
                 if (ldb > 0) {
-                    bp = scratch.packEdge(pb, bOff + p0 * ldb + j0, ldb, kc, cols, w);
+                    bp = scratch.packEdge(pb, bOff + p0 * ldb + j0, ldb, kc, cols);
                     pOff = 0;
                 }
                 int i = i0;
@@ -245,20 +245,16 @@ final class GemmSimd {
         final float[] edge = new float[MR * NR];
         private float[] apack = new float[0];
         private float[] bedge = new float[0];
+        /** pack's gather offsets, unused for B with contiguous rows. */
+        private static final int[] NO_GATHER = new int[0];
 
-        /** B(pp, jj) = b[src + pp*ldb + jj] for pp < kc, jj < cols, zero-padded to w columns, p-major. */
-        float[] packEdge(float[] b, int src, int ldb, int kc, int cols, int w) {
-            int need = kc * w;
-            if (bedge.length < need) {
-                bedge = new float[need];
-            }
-            float[] dst = bedge;
-            for (int pp = 0; pp < kc; pp++) {
-                int d = pp * w;
-                System.arraycopy(b, src + pp * ldb, dst, d, cols);
-                java.util.Arrays.fill(dst, d + cols, d + w, 0f);
-            }
-            return dst;
+        /**
+         * The panel of B(pp, jj) = b[src + pp*ldb + jj], pp < kc, jj < cols: {@link #pack} of that one
+         * panel (its width is the w the caller computed for cols columns), zero-padded, p-major.
+         */
+        float[] packEdge(float[] b, int src, int ldb, int kc, int cols) {
+            bedge = pack(bedge, NO_GATHER, b, src, ldb, 1, cols, kc, false);
+            return bedge;
         }
 
         /** Copies A(i, pp) = a[aP + i*ars + pp*acs], i in [i0, i1), pp < kc, to rows apack[(i-i0)*kc + pp]. */

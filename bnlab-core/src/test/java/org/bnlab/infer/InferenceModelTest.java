@@ -44,6 +44,13 @@ class InferenceModelTest {
                 new Flatten(), new Linear(16 * 7 * 7, 10, true, 3));
     }
 
+    /** {@link #cnn()} with BN statistics and affine parameters from {@link BnFixtures#trainStatistics}. */
+    static Sequential trainedCnn(SplittableRandom rng) {
+        Sequential m = cnn();
+        BnFixtures.trainStatistics(m, BnFixtures.random(rng, 0.5f, 0.5f, 16, 1, 28, 28), rng);
+        return m;
+    }
+
     /** Every supported layer once: standalone BN (dense and spatial), avg and global pooling, tanh, no-bias conv. */
     static Sequential zoo() {
         return new Sequential(
@@ -111,8 +118,7 @@ class InferenceModelTest {
     @Test
     void cnnEqualsItsEvalForward() {
         SplittableRandom rng = new SplittableRandom(12);
-        Sequential m = cnn();
-        BnFixtures.trainStatistics(m, BnFixtures.random(rng, 0.5f, 0.5f, 16, 1, 28, 28), rng);
+        Sequential m = trainedCnn(rng);
         for (int n : new int[] {1, 5}) {
             assertMatchesEval(m, new int[] {1, 28, 28}, BnFixtures.random(rng, 0.5f, 0.5f, n, 1, 28, 28), "CNN, batch " + n);
         }
@@ -125,9 +131,7 @@ class InferenceModelTest {
     @Test
     void aBatchLargerThanAChunkGivesTheSameLogitsAsSmallBatches() {
         SplittableRandom rng = new SplittableRandom(17);
-        Sequential m = cnn();
-        BnFixtures.trainStatistics(m, BnFixtures.random(rng, 0.5f, 0.5f, 16, 1, 28, 28), rng);
-        InferenceModel im = InferenceModel.of(m, 1, 28, 28);
+        InferenceModel im = InferenceModel.of(trainedCnn(rng), 1, 28, 28);
         int n = 700;
         int per = 28 * 28;
         assertTrue(n > InferenceModel.CHUNK_FLOATS / (8 * per), "the batch must span two chunks");
@@ -151,8 +155,7 @@ class InferenceModelTest {
     @Test
     void cnnIsBitIdenticalForAnyThreadCount() {
         SplittableRandom rng = new SplittableRandom(16);
-        Sequential m = cnn();
-        BnFixtures.trainStatistics(m, BnFixtures.random(rng, 0.5f, 0.5f, 16, 1, 28, 28), rng);
+        Sequential m = trainedCnn(rng);
         InferenceModel im = InferenceModel.of(m, 1, 28, 28);
         int saved = org.bnlab.kernel.Parallel.threads();
         try {
@@ -194,9 +197,7 @@ class InferenceModelTest {
     @Test
     void concurrentCallersGetTheSameLogitsAsOneCaller() throws Exception {
         SplittableRandom rng = new SplittableRandom(15);
-        Sequential m = cnn();
-        BnFixtures.trainStatistics(m, BnFixtures.random(rng, 0.5f, 0.5f, 16, 1, 28, 28), rng);
-        InferenceModel im = InferenceModel.of(m, 1, 28, 28);
+        InferenceModel im = InferenceModel.of(trainedCnn(rng), 1, 28, 28);
         int[] batches = {1, 3, 8, 2, 5, 8, 1, 4};
         List<Tensor> inputs = new ArrayList<>();
         List<float[]> expected = new ArrayList<>();
