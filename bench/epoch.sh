@@ -12,6 +12,12 @@ while (( $# )); do
     *) echo "usage: bench/epoch.sh [--threads N]" >&2; exit 2 ;;
   esac
 done
+if [[ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]]; then
+  echo "epoch: Fashion-MNIST not found in /usr/share/datasets/fashion-mnist (apt-get install dataset-fashion-mnist)" >&2; exit 1
+fi
+if ! /usr/bin/python3 -c "import torch" 2>/dev/null; then
+  echo "epoch: PyTorch not found for /usr/bin/python3 (apt-get install python3-torch)" >&2; exit 1
+fi
 out="bench/results/$(date -u +%Y-%m-%dT%H%M)-epoch-t$threads"; mkdir -p "$out"
 mvn -q -B -DskipTests install
 for jvm in /usr/lib/jvm/temurin-25-jdk-amd64/bin/java java; do
