@@ -12,6 +12,8 @@ final class ActivationsVector implements ActivationKernel {
     private static final ActivationsScalar SCALAR = new ActivationsScalar();
 
     private static final VectorSpecies<Float> S = Lanes.FLOAT; // operator caches filled first, see Lanes
+    /** The float sign bit, as an int lane: x | SIGN_BIT = -|x|. */
+    private static final int SIGN_BIT = 0x80000000;
     // Below this |x| tanh uses its odd Taylor polynomial (1 - e^{-2|x|} would cancel).
     private static final float TANH_SMALL = 0.5f;
     // tanh(x) = x + x^3 * P(x^2), Taylor coefficients up to x^17: truncation < 1e-9 relative at 0.5.
@@ -60,11 +62,13 @@ final class ActivationsVector implements ActivationKernel {
         int i = from;
         for (int end = from + S.loopBound(to - from); i < end; i += S.length()) {
             FloatVector v = FloatVector.fromArray(S, x, i);
-            // e = exp(-|x|) <= 1 never overflows: sigmoid(|x|) = 1/(1+e), sigmoid(-|x|) = e/(1+e)
-            FloatVector e = VectorMath.exp(v.abs().neg());
+            // e = exp(-|x|) <= 1 never overflows: sigmoid(|x|) = 1/(1+e), sigmoid(-|x|) = e/(1+e);
+            // -|x| is x with the sign bit set (one OR instead of abs and neg, the same bits)
+            FloatVector e = VectorMath.exp(v.reinterpretAsInts().or(SIGN_BIT).reinterpretAsFloats());
             FloatVector r0 = one.blend(e, v.compare(VectorOperators.LT, 0f)).div(e.add(1f));
-            // flush subnormals to zero (see Subnormals), written inline so C2 keeps the intrinsics
-            r0.blend(0f, r0.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(y, i);
+            // flush subnormals to zero (see Subnormals), written inline so C2 keeps the intrinsics;
+            // r0 >= +0 or NaN, so no abs() before the compare
+            r0.blend(0f, r0.compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(y, i);
         }
         SCALAR.sigmoidForward(x, y, i, to);
     }
