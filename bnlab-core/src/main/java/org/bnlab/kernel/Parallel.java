@@ -1,7 +1,7 @@
 package org.bnlab.kernel;
 
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -42,10 +42,21 @@ public final class Parallel {
     private static final long SPIN_NANOS = 50_000;
 
     private static final ReentrantLock LOCK = new ReentrantLock();
-    /** Generation of the current job (high 32 bits) and its next unclaimed chunk (low 32 bits). */
-    private static final AtomicLong STATE = new AtomicLong();
-    /** Chunks of the current job that have finished. */
-    private static final AtomicInteger DONE = new AtomicInteger();
+    /*
+     * The two counters every thread polls sit each in the middle of an array 128+ bytes long, so no
+     * other object can share their cache line: a spinning thread reads its counter's line
+     * continuously, and whatever object the GC happened to place beside a plain AtomicLong would pay
+     * a cross-core miss on every write. Idle threads poll STATE alone (a finished job is closed
+     * again), not the job's fields in this class's statics. (Looked for as the cause of the 2-thread
+     * mlp.step[batch=256] that runs 0.65-0.72 ms in most JVMs and 1.03-1.16 ms in some, flipping at
+     * GCs: not the cause, which is still open; see docs/PERFORMANCE.md.)
+     */
+    /** Index of the live cell: 8 longs (64 bytes) on each side. */
+    private static final int CELL = 8;
+    /** Generation of the current job (high 32 bits) and its next unclaimed chunk (low 32 bits), at index CELL. */
+    private static final AtomicLongArray STATE = new AtomicLongArray(2 * CELL + 1);
+    /** Chunks of the current job that have finished, at index 2 * CELL (64 bytes of ints on each side). */
+    private static final AtomicIntegerArray DONE = new AtomicIntegerArray(4 * CELL + 1);
     private static volatile Worker[] workers = new Worker[0];
     private static volatile int threads = defaultThreads();
 
@@ -117,22 +128,24 @@ public final class Parallel {
             int chunks = chunks(n, grain, parts);
             // close the new generation before writing its fields: a thread that read the previous
             // job's state cannot claim (its compare-and-set fails) and none can claim from this one yet
-            long gen = (STATE.get() >>> 32) + 1;
-            STATE.set(gen << 32 | CLOSED);
+            long gen = (STATE.get(CELL) >>> 32) + 1;
+            STATE.set(CELL, gen << 32 | CLOSED);
             job = task;
             jobN = n;
             jobGrain = Math.max(1, grain);
             jobChunks = chunks;
             failure = null;
             caller = Thread.currentThread();
-            DONE.set(0);
-            STATE.set(gen << 32); // open: chunk 0 is next
+            DONE.set(2 * CELL, 0);
+            STATE.set(CELL, gen << 32); // open: chunk 0 is next
             Worker[] ws = workers;
             for (int i = 0; i < parts - 1; i++) {
                 ws[i].wake();
             }
             runChunks();
             awaitChunks(chunks);
+            // closed again: idle threads poll STATE alone and never touch the job's fields
+            STATE.set(CELL, gen << 32 | CLOSED);
             job = null;
             Throwable f = failure;
             if (f != null) {
@@ -180,7 +193,10 @@ public final class Parallel {
     private static boolean runChunks() {
         boolean ran = false;
         while (true) {
-            long s = STATE.get();
+            long s = STATE.get(CELL);
+            if ((int) s == CLOSED) {
+                return ran;
+            }
             RangeTask t = job;
             int n = jobN;
             int grain = jobGrain;
@@ -189,7 +205,7 @@ public final class Parallel {
             if (t == null || c >= chunks) {
                 return ran;
             }
-            if (!STATE.compareAndSet(s, s + 1)) {
+            if (!STATE.compareAndSet(CELL, s, s + 1)) {
                 continue;
             }
             ran = true;
@@ -200,7 +216,7 @@ public final class Parallel {
                     failure = e;
                 }
             } finally {
-                if (DONE.incrementAndGet() == chunks) {
+                if (DONE.incrementAndGet(2 * CELL) == chunks) {
                     LockSupport.unpark(caller);
                 }
             }
@@ -210,7 +226,7 @@ public final class Parallel {
     /** Waits until every chunk is done: spins briefly, then parks until the last chunk's thread unparks it. */
     private static void awaitChunks(int chunks) {
         long spinEnd = System.nanoTime() + SPIN_NANOS;
-        while (DONE.get() != chunks) {
+        while (DONE.get(2 * CELL) != chunks) {
             if (System.nanoTime() < spinEnd) {
                 Thread.onSpinWait();
             } else {
@@ -269,8 +285,8 @@ public final class Parallel {
         }
 
         private static boolean claimable() {
-            long s = STATE.get();
-            return job != null && (int) s < jobChunks;
+            long s = STATE.get(CELL);
+            return (int) s != CLOSED && job != null && (int) s < jobChunks;
         }
     }
 }
