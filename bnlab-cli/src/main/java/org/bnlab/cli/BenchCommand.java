@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import org.bnlab.data.Datasets;
+import org.bnlab.infer.InferenceModel;
 import org.bnlab.kernel.Gemm;
 import org.bnlab.kernel.Parallel;
 import org.bnlab.kernel.Simd;
@@ -16,6 +17,7 @@ import org.bnlab.nn.norm.BatchNorm;
 import org.bnlab.tensor.Tensor;
 import org.bnlab.train.Json;
 import org.bnlab.train.ModelSpec;
+import org.bnlab.train.Models;
 import org.bnlab.train.TrainConfig;
 import org.bnlab.train.Trainer;
 import picocli.CommandLine.Command;
@@ -27,7 +29,7 @@ import picocli.CommandLine.Option;
  * shape, e.g. {@code bn.forward_train[256,64,32,32]}, {@code mlp.step[batch=60]}.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Time BatchNorm forward/backward and training steps; a table, or JSON with --json.")
+        description = "Time BatchNorm forward/backward, GEMMs, training steps and inference; a table, or JSON with --json.")
 public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print one JSON object: case name -> median milliseconds, plus jdk, threads,"
             + " and bytes_per_op (case name -> bytes the calling thread allocated per timed operation)")
@@ -100,6 +102,20 @@ public final class BenchCommand implements Callable<Integer> {
                 "none", 1, 1, 128, Long.MAX_VALUE / 2, Integer.MAX_VALUE, 1, 0);
         Trainer ct = cnn.trainer(data);
         time(results, rates, allocated, "cnn.step[batch=128]", ct::trainStep, 0);
+        // inference (BN folded, InferenceModel): the paper MLP and the small CNN that bench/infer.sh and
+        // the ONNX Runtime peer time; untrained weights (the time does not depend on their values)
+        float[] test = data.test().images();
+        InferenceModel[] infer = {InferenceModel.of(Models.build(ModelSpec.paperMlp(true, 1.0), 1), 784),
+            InferenceModel.of(Models.smallCnn(11), 1, 28, 28)};
+        for (int m = 0; m < infer.length; m++) {
+            InferenceModel im = infer[m];
+            for (int batch : new int[] {1, 60, 256}) {
+                float[] x = Arrays.copyOf(test, batch * im.inputFeatures());
+                float[] logits = new float[batch * im.outputFeatures()];
+                time(results, rates, allocated, (m == 0 ? "mlp" : "cnn") + ".infer[batch=" + batch + "]",
+                        () -> im.predict(x, batch, logits), 0);
+            }
+        }
 
         if (json) {
             Map<String, Object> out = new LinkedHashMap<>(results);
@@ -115,6 +131,7 @@ public final class BenchCommand implements Callable<Integer> {
                 double r = rates.get(e.getKey());
                 String rate = e.getKey().startsWith("bn.") ? String.format(Locale.ROOT, "%.1f GB/s", r)
                         : e.getKey().startsWith("gemm.") ? String.format(Locale.ROOT, "%.1f GFLOP/s", r)
+                        : e.getKey().contains(".infer[") ? String.format(Locale.ROOT, "%.0f calls/s", r)
                         : String.format(Locale.ROOT, "%.0f steps/s", r);
                 System.out.printf(Locale.ROOT, "%-34s %12.3f %14s%n", e.getKey(), e.getValue(), rate);
             }

@@ -86,6 +86,17 @@ class CliTest {
     }
 
     @Test
+    void benchTimesInference() throws Exception {
+        Run r = run("bench", "--json", "--filter", ".infer[batch=1]", "--seconds", "0.05", "--warmup", "0.05", "--threads", "1");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = Json.MAPPER.readTree(r.out());
+        for (String k : new String[] {"mlp.infer[batch=1]", "cnn.infer[batch=1]"}) {
+            assertTrue(j.has(k) && j.get(k).asDouble() > 0, k + " in " + r.out());
+        }
+        assertTrue(!j.has("mlp.infer[batch=60]"), "the filter keeps batch 1 only: " + r.out());
+    }
+
+    @Test
     void labAndPaperRejectBadInputClearly(@TempDir Path dir) {
         Run u = run("lab", "no-such-experiment", "--quick", "--out", dir.toString());
         assertEquals(2, u.code());

@@ -14,6 +14,7 @@ import org.bnlab.nn.Sequential;
 import org.bnlab.nn.Sigmoid;
 import org.bnlab.nn.Tanh;
 import org.bnlab.nn.init.Init;
+import org.bnlab.nn.norm.BatchNorm;
 
 /** Builds the networks a {@link ModelSpec} describes, as an nn.Sequential with PyTorch's layer indices. */
 public final class Models {
@@ -55,6 +56,19 @@ public final class Models {
             layers.add(linear(spec, width, spec.classes(), true, rng));
         }
         return new Sequential(layers.toArray(new Module[0]));
+    }
+
+    /**
+     * The small BN CNN of the deployment tests and the inference benchmarks (ONNX Runtime has it as
+     * its CNN): conv3x3-8 (no bias), BN, ReLU, max pool 2, conv3x3-16, BN, ReLU, max pool 2, Flatten,
+     * Linear 784 -> 10, for 1 x 28 x 28 images; the three weighted layers draw from seeds
+     * {@code seed}, {@code seed + 1} and {@code seed + 2}.
+     */
+    public static Sequential smallCnn(long seed) {
+        return new Sequential(
+                new Conv2d(1, 8, 3, 1, 1, false, seed), BatchNorm.builder(8).build(), new ReLU(), new MaxPool2d(2),
+                new Conv2d(8, 16, 3, 1, 1, true, seed + 1), BatchNorm.builder(16).build(), new ReLU(), new MaxPool2d(2),
+                new Flatten(), new Linear(16 * 7 * 7, 10, true, seed + 2));
     }
 
     private static void addHidden(List<Module> layers, ModelSpec spec, NormChoice norm, Module linear, int width,

@@ -38,10 +38,7 @@ class InferenceModelTest {
     }
 
     static Sequential cnn() {
-        return new Sequential(
-                new Conv2d(1, 8, 3, 1, 1, false, 1), BatchNorm.builder(8).build(), new ReLU(), new MaxPool2d(2),
-                new Conv2d(8, 16, 3, 1, 1, true, 2), BatchNorm.builder(16).build(), new ReLU(), new MaxPool2d(2),
-                new Flatten(), new Linear(16 * 7 * 7, 10, true, 3));
+        return org.bnlab.train.Models.smallCnn(1);
     }
 
     /** {@link #cnn()} with BN statistics and affine parameters from {@link BnFixtures#trainStatistics}. */

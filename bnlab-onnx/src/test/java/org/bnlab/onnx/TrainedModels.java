@@ -54,10 +54,7 @@ final class TrainedModels {
 
     static synchronized Sequential cnn() throws IOException {
         if (cnn == null) {
-            Sequential model = new Sequential(
-                    new Conv2d(1, 8, 3, 1, 1, false, 11), BatchNorm.builder(8).build(), new ReLU(), new MaxPool2d(2),
-                    new Conv2d(8, 16, 3, 1, 1, true, 12), BatchNorm.builder(16).build(), new ReLU(), new MaxPool2d(2),
-                    new Flatten(), new Linear(16 * 7 * 7, 10, true, 13));
+            Sequential model = org.bnlab.train.Models.smallCnn(11);
             ModelSpec spec = new ModelSpec("cnn", 1, 28, 28, 10, List.of(), "relu", true, "default", 0, 0);
             Trainer t = TrainConfig.paper(Datasets.MNIST_SAMPLE, spec, 0.1, CNN_STEPS, CNN_STEPS, 2).trainerBuilder(data(), model).build();
             train(t, CNN_STEPS);
