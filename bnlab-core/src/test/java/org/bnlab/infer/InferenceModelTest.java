@@ -14,7 +14,6 @@ import java.util.concurrent.Future;
 import org.bnlab.nn.AvgPool2d;
 import org.bnlab.nn.Conv2d;
 import org.bnlab.nn.Dropout;
-import org.bnlab.nn.Flatten;
 import org.bnlab.nn.GlobalAvgPool2d;
 import org.bnlab.nn.Linear;
 import org.bnlab.nn.MaxPool2d;
