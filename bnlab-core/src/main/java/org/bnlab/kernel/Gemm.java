@@ -95,6 +95,45 @@ public final class Gemm {
     }
 
     /**
+     * How many of a layer's last output columns {@link #rowDots} should compute instead of the GEMM
+     * (0: none). The SIMD GEMM computes whole vectors of columns, so N = 100 with 16 lanes costs 112
+     * columns of FMAs, a seventh of them for the last 4 outputs; as dot products along K those 4 cost
+     * 4 FMAs per 16 values of K and row. Worth it for a short tail (at most 4 columns) and a long K
+     * that is a whole number of vectors (the paper MLP's first layer: K = 784). A different rounding
+     * order from {@link #mmT}'s FMA chain, so only for inference, where results may differ by ulps.
+     */
+    public static int dotTailColumns(int n, int k) {
+        if (!SIMD) {
+            return 0;
+        }
+        int v = GemmSimd.V;
+        int t = n % v;
+        return n > v && t > 0 && t <= 4 && k >= 256 && k % v == 0 ? t : 0;
+    }
+
+    /**
+     * y[yOff + j] = sum over p < k of x[xOff + p] * w[j*k + p], for j < t: dot products of one row of x
+     * with t rows of w, each summed in vector lanes along K and then across the lanes in lane order (the
+     * same bits for any batch size, thread count and JIT state). The scalar path sums p ascending.
+     */
+    public static void rowDots(float[] y, int yOff, float[] x, int xOff, float[] w, int t, int k) {
+        checkRange("y", y, yOff, t);
+        checkRange("x", x, xOff, k);
+        checkRange("w", w, 0, (long) t * k);
+        if (SIMD && k % GemmSimd.V == 0) {
+            GemmSimd.rowDots(y, yOff, x, xOff, w, t, k);
+            return;
+        }
+        for (int j = 0; j < t; j++) {
+            float s = 0f;
+            for (int p = 0; p < k; p++) {
+                s = Math.fma(x[xOff + p], w[j * k + p], s);
+            }
+            y[yOff + j] = s;
+        }
+    }
+
+    /**
      * The general form behind the three products: A(i,p) = a[aOff + i*ars + p*acs],
      * B(p,j) = b[bOff + p*brs + j*bcs], C(i,j) = c[cOff + i*n + j]. {@code simd} selects the
      * implementation (package-private so the tests can compare both).

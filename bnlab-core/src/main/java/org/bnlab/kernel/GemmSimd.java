@@ -692,6 +692,37 @@ final class GemmSimd {
     }
 
     /**
+     * {@link Gemm#rowDots} with K a multiple of V: four rows of w at a time (four accumulators), the
+     * lanes summed in a fixed order ({@link Lanes#sumLanes}: the same bits before and after C2).
+     */
+    static void rowDots(float[] y, int yOff, float[] x, int xOff, float[] w, int t, int k) {
+        int j = 0;
+        for (; j + 4 <= t; j += 4) {
+            int w0 = j * k, w1 = w0 + k, w2 = w1 + k, w3 = w2 + k;
+            FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+            for (int p = 0; p < k; p += V) {
+                FloatVector xv = FloatVector.fromArray(S, x, xOff + p);
+                s0 = xv.fma(FloatVector.fromArray(S, w, w0 + p), s0);
+                s1 = xv.fma(FloatVector.fromArray(S, w, w1 + p), s1);
+                s2 = xv.fma(FloatVector.fromArray(S, w, w2 + p), s2);
+                s3 = xv.fma(FloatVector.fromArray(S, w, w3 + p), s3);
+            }
+            y[yOff + j] = Lanes.sumLanes(s0);
+            y[yOff + j + 1] = Lanes.sumLanes(s1);
+            y[yOff + j + 2] = Lanes.sumLanes(s2);
+            y[yOff + j + 3] = Lanes.sumLanes(s3);
+        }
+        for (; j < t; j++) {
+            int w0 = j * k;
+            FloatVector s0 = FloatVector.zero(S);
+            for (int p = 0; p < k; p += V) {
+                s0 = FloatVector.fromArray(S, x, xOff + p).fma(FloatVector.fromArray(S, w, w0 + p), s0);
+            }
+            y[yOff + j] = Lanes.sumLanes(s0);
+        }
+    }
+
+    /**
      * {@link #strided8x1} for 8 rows of C with only {@code cols} < V columns left: through the scratch
      * tile {@code edge} (row stride V), so that only those columns of C are read and written.
      */

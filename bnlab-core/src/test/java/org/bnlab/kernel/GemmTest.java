@@ -68,6 +68,39 @@ class GemmTest {
         }
     }
 
+    /** rowDots: every column within the rounding bound of a double dot product; the same bits on every call. */
+    @Test
+    void rowDotsMatchDoubleReference() {
+        SplittableRandom r = new SplittableRandom(11);
+        for (int k : new int[] {16, 784, 1024, 37}) {
+            for (int t : new int[] {1, 3, 4, 6}) {
+                float[] x = rand(r, k + 5);
+                float[] w = rand(r, t * k);
+                float[] y = new float[t + 2];
+                Gemm.rowDots(y, 1, x, 5, w, t, k);
+                float[] again = new float[t + 2];
+                Gemm.rowDots(again, 1, x, 5, w, t, k);
+                assertArrayEquals(y, again);
+                assertEquals(0f, y[0]);
+                assertEquals(0f, y[t + 1]);
+                for (int j = 0; j < t; j++) {
+                    double ref = 0;
+                    double abs = 0;
+                    for (int p = 0; p < k; p++) {
+                        ref += (double) x[5 + p] * w[j * k + p];
+                        abs += Math.abs((double) x[5 + p] * w[j * k + p]);
+                    }
+                    assertTrue(Math.abs(y[1 + j] - ref) <= k * 0x1p-24 * abs, "k=" + k + " t=" + t + " j=" + j);
+                }
+            }
+        }
+        if (Simd.ENABLED && GemmSimd.V == 16) {
+            assertEquals(4, Gemm.dotTailColumns(100, 784), "the paper MLP's first layer");
+        }
+        assertEquals(0, Gemm.dotTailColumns(100, 100), "short K: no tail");
+        assertEquals(0, Gemm.dotTailColumns(10, 784), "fewer columns than a vector");
+    }
+
     /**
      * The transposed-B packing has two paths: the gather (JDK 21+) and the scalar four-column copy
      * (JDK 17). Whichever this JVM uses in production, both must write the same panels, padding included.
