@@ -214,38 +214,30 @@ final class GemmSimd {
                     j0 += w;
                     continue;
                 }
-                if (ldb > 0 && WIDE && w == V && (i1 - i0) % 8 == 0 && bOff + (long) (p0 + kc - 1) * ldb + j0 + V <= pb.length) {
-                    // B in place, one vector of columns (the last < 2V): 8-row tiles (8 accumulators cover the
-                    // FMA latency, where the 6x1 packed tile waits on it) reading a full vector per p; lanes past
-                    // column N read the next row of B and are never stored (a tile of fewer than V columns
-                    // runs in the scratch tile). M = 16, N = 196, K = 72 (the CNN's conv2): 2.9 -> 2.4 us.
-                    int bq = bOff + p0 * ldb + j0;
-                    float[] edge = scratch.edge;
-                    for (int i = i0; i < i1; i += 8) {
-                        int ci = cOff + i * n + j0;
-                        if (cols == V) {
-                            strided8x1(c, ci, n, ak, aBase + i * aRs, aRs, pb, bq, ldb, kc);
-                        } else {
-                            narrow8x1(c, ci, n, cols, edge, ak, aBase + i * aRs, aRs, pb, bq, ldb, kc);
-                        }
-                    }
-                    j0 += w;
-                    continue;
-                }
+                // a panel of one vector on AVX-512 runs in 8-row tiles first (the 6x1 tile's 6 accumulators
+                // wait on the FMA latency; 8 keep both FMA pipes busy). The panel: packed (stride w), or, for
+                // B in place, read from B itself (stride ldb) when every row goes through the 8-row tile and
+                // the whole-vector reads stay inside B: lanes past column N read the next row of B and are
+                // never stored. M = 16, N = 196, K = 72 (the CNN's conv2, im2col with slack): 2.9 -> 2.4 us.
+                boolean eight = WIDE && w == V;
                 float[] bp = pb;
                 int pOff = j0 * k + p0 * w;
+                int ps = w;
                 if (ldb > 0) {
-                    bp = scratch.packEdge(pb, bOff + p0 * ldb + j0, ldb, kc, cols);
-                    pOff = 0;
+                    int bq = bOff + p0 * ldb + j0;
+                    if (eight && (i1 - i0) % 8 == 0 && bq + (long) (kc - 1) * ldb + V <= pb.length) {
+                        pOff = bq;
+                        ps = ldb;
+                    } else {
+                        bp = scratch.packEdge(pb, bq, ldb, kc, cols);
+                        pOff = 0;
+                    }
                 }
                 int i = i0;
-                // a panel of one vector on AVX-512: 8-row tiles first (the 6x1 tile's 6 accumulators wait on
-                // the FMA latency; 8 keep both FMA pipes busy), the panel read with stride w
-                boolean eight = WIDE && w == V;
                 if (cols == w) {
                     if (eight) {
                         for (; i + 8 <= i1; i += 8) {
-                            strided8x1(c, cOff + i * n + j0, n, ak, aBase + i * aRs, aRs, bp, pOff, w, kc);
+                            strided8x1(c, cOff + i * n + j0, n, ak, aBase + i * aRs, aRs, bp, pOff, ps, kc);
                         }
                     }
                     for (; i + MR <= i1; i += MR) {
@@ -256,7 +248,7 @@ final class GemmSimd {
                     float[] edge = scratch.edge;
                     if (eight) {
                         for (; i + 8 <= i1; i += 8) {
-                            narrow8x1(c, cOff + i * n + j0, n, cols, edge, ak, aBase + i * aRs, aRs, bp, pOff, w, kc);
+                            narrow8x1(c, cOff + i * n + j0, n, cols, edge, ak, aBase + i * aRs, aRs, bp, pOff, ps, kc);
                         }
                     }
                     for (; i < i1; i += MR) {
