@@ -10,8 +10,8 @@ import org.bnlab.kernel.Gemm;
  *
  * <p>A short tail of output columns ({@link Gemm#dotTailColumns}: e.g. the last 4 of 100 with
  * 16-lane vectors and K = 784) is computed as dot products along K instead: the GEMM would spend a
- * whole vector of FMAs on them, a seventh of the layer. The GEMM then writes the other columns into
- * a scratch matrix that is copied into y row by row.
+ * whole vector of FMAs on them, a seventh of the layer. The GEMM writes the other columns in place
+ * (its C row stride is the layer's width).
  */
 final class DenseStage implements Stage {
     private final int in;
@@ -43,26 +43,18 @@ final class DenseStage implements Stage {
 
     @Override
     public void run(float[] x, float[] y, int n, Workspace ws) {
-        if (tail == null) {
-            // each row starts at b, then Gemm accumulates x · Wᵀ onto it: one pass over y
+        // each row starts at b, then Gemm accumulates x · Wᵀ onto its first `main` columns: one pass over y
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(bias, 0, y, i * out, out);
+        }
+        Gemm.mmT(y, 0, out, x, 0, weight, n, true);
+        if (tail != null) {
+            int t = out - main;
+            Gemm.rowDots(y, main, out, x, 0, in, n, tail, t, in);
             for (int i = 0; i < n; i++) {
-                System.arraycopy(bias, 0, y, i * out, out);
-            }
-            Gemm.mmT(y, 0, x, 0, weight, n, true);
-            return;
-        }
-        float[] c = ws.dense(n * main);
-        for (int i = 0; i < n; i++) {
-            System.arraycopy(bias, 0, c, i * main, main);
-        }
-        Gemm.mmT(c, 0, x, 0, weight, n, true);
-        int t = out - main;
-        for (int i = 0; i < n; i++) {
-            int yi = i * out;
-            System.arraycopy(c, i * main, y, yi, main);
-            Gemm.rowDots(y, yi + main, x, i * in, tail, t, in);
-            for (int j = main; j < out; j++) {
-                y[yi + j] += bias[j];
+                for (int j = i * out + main; j < (i + 1) * out; j++) {
+                    y[j] += bias[j - i * out];
+                }
             }
         }
     }

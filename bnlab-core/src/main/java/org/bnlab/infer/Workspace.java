@@ -9,17 +9,7 @@ package org.bnlab.infer;
 final class Workspace {
     float[] a = new float[0];
     float[] b = new float[0];
-    /** A dense stage's GEMM output when it computes its last columns apart ({@link DenseStage}). */
-    private float[] dense = new float[0];
     private int capacity;
-
-    /** The dense stages' scratch, at least {@code floats} long (grown, then reused). */
-    float[] dense(int floats) {
-        if (dense.length < floats) {
-            dense = new float[floats];
-        }
-        return dense;
-    }
 
     /** Makes room for n samples; reallocates only when n exceeds every earlier batch. */
     void ensure(int n, int maxActivation) {

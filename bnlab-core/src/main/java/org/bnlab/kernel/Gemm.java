@@ -88,10 +88,18 @@ public final class Gemm {
         return new PackedT(b, bOff, n, k, pack);
     }
 
-    /** C(M,N) (+)= A(M,K) · B(N,K)ᵀ with B packed by {@link #packT}: the same values as {@link #mmT}. */
-    public static void mmT(float[] c, int cOff, float[] a, int aOff, PackedT b, int m, boolean accumulate) {
+    /**
+     * C(M,N) (+)= A(M,K) · B(N,K)ᵀ with B packed by {@link #packT}: the same values as {@link #mmT}.
+     * C's rows are {@code ldc} >= N floats apart (C(i,j) = c[cOff + i*ldc + j]), so the product can
+     * fill the first N columns of a wider matrix; columns past N are not touched.
+     */
+    public static void mmT(float[] c, int cOff, int ldc, float[] a, int aOff, PackedT b, int m, boolean accumulate) {
+        if (ldc < b.n) {
+            throw new IllegalArgumentException("Gemm: C row stride " + ldc + " is less than N = " + b.n);
+        }
         check(c, cOff, a, aOff, b.b, b.bOff, m, b.n, b.k);
-        run(c, cOff, a, aOff, b.k, 1, b.b, b.bOff, 1, b.k, m, b.n, b.k, accumulate, SIMD, b.pack);
+        checkRange("C", c, cOff, m == 0 ? 0 : (long) (m - 1) * ldc + b.n);
+        run(c, cOff, ldc, a, aOff, b.k, 1, b.b, b.bOff, 1, b.k, m, b.n, b.k, accumulate, SIMD, b.pack);
     }
 
     /**
@@ -112,24 +120,35 @@ public final class Gemm {
     }
 
     /**
-     * y[yOff + j] = sum over p < k of x[xOff + p] * w[j*k + p], for j < t: dot products of one row of x
-     * with t rows of w, each summed in vector lanes along K and then across the lanes in lane order (the
-     * same bits for any batch size, thread count and JIT state). The scalar path sums p ascending.
+     * y[yOff + i*ldy + j] = sum over p < k of x[xOff + i*ldx + p] * w[j*k + p], for i < m, j < t: dot
+     * products of m rows of x with t rows of w. On the SIMD path each is summed in vector lanes along K
+     * and then across the lanes in lane order (the same bits for any batch size, thread count and JIT
+     * state, whichever rows are computed together). The scalar path sums p ascending.
      */
-    public static void rowDots(float[] y, int yOff, float[] x, int xOff, float[] w, int t, int k) {
-        checkRange("y", y, yOff, t);
-        checkRange("x", x, xOff, k);
-        checkRange("w", w, 0, (long) t * k);
-        if (SIMD && k % GemmSimd.V == 0) {
-            GemmSimd.rowDots(y, yOff, x, xOff, w, t, k);
+    public static void rowDots(float[] y, int yOff, int ldy, float[] x, int xOff, int ldx, int m,
+                               float[] w, int t, int k) {
+        if (m < 0 || t < 0 || k < 0 || (m > 1 && (ldy < t || ldx < k))) {
+            throw new IllegalArgumentException("Gemm.rowDots: bad sizes m=" + m + " t=" + t + " k=" + k
+                    + " ldy=" + ldy + " ldx=" + ldx);
+        }
+        if (m == 0 || t == 0) {
             return;
         }
-        for (int j = 0; j < t; j++) {
-            float s = 0f;
-            for (int p = 0; p < k; p++) {
-                s = Math.fma(x[xOff + p], w[j * k + p], s);
+        checkRange("y", y, yOff, (long) (m - 1) * ldy + t);
+        checkRange("x", x, xOff, (long) (m - 1) * ldx + k);
+        checkRange("w", w, 0, (long) t * k);
+        if (SIMD && k % GemmSimd.V == 0) {
+            GemmSimd.rowDots(y, yOff, ldy, x, xOff, ldx, m, w, t, k);
+            return;
+        }
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < t; j++) {
+                float s = 0f;
+                for (int p = 0; p < k; p++) {
+                    s = Math.fma(x[xOff + i * ldx + p], w[j * k + p], s);
+                }
+                y[yOff + i * ldy + j] = s;
             }
-            y[yOff + j] = s;
         }
     }
 
@@ -140,11 +159,14 @@ public final class Gemm {
      */
     static void run(float[] c, int cOff, float[] a, int aOff, int ars, int acs, float[] b, int bOff, int brs, int bcs,
                     int m, int n, int k, boolean accumulate, boolean simd) {
-        run(c, cOff, a, aOff, ars, acs, b, bOff, brs, bcs, m, n, k, accumulate, simd, null);
+        run(c, cOff, n, a, aOff, ars, acs, b, bOff, brs, bcs, m, n, k, accumulate, simd, null);
     }
 
-    /** {@code packed}: B's panels packed beforehand, or null to pack them into the workspace now. */
-    private static void run(float[] c, int cOff, float[] a, int aOff, int ars, int acs, float[] b, int bOff, int brs, int bcs,
+    /**
+     * {@code packed}: B's panels packed beforehand, or null to pack them into the workspace now;
+     * {@code ldc}: C's row stride (N unless packed).
+     */
+    private static void run(float[] c, int cOff, int ldc, float[] a, int aOff, int ars, int acs, float[] b, int bOff, int brs, int bcs,
                             int m, int n, int k, boolean accumulate, boolean simd, float[] packed) {
         if (m == 0 || n == 0) {
             return;
@@ -154,7 +176,7 @@ public final class Gemm {
             return;
         }
         Workspace ws = WORKSPACE.get();
-        ws.set(c, cOff, a, aOff, ars, acs, b, bOff, brs, bcs, m, n, k, accumulate, simd);
+        ws.set(c, cOff, ldc, a, aOff, ars, acs, b, bOff, brs, bcs, m, n, k, accumulate, simd);
         if (simd && packed != null) {
             ws.panels = packed;
         } else if (simd && direct(m, k, bcs)) {
@@ -205,7 +227,7 @@ public final class Gemm {
             transpose(c, cOff, m, n, ct, 0);
         }
         // Cᵀ = A'·B' with A'(j,p) = B(j,p) = b[bOff + j*bcs + p], B'(p,i) = A(i,p) = a[aOff + i*ars + p]
-        run(ct, 0, b, bOff, bcs, 1, a, aOff, 1, ars, n, m, k, accumulate, true, null);
+        run(ct, 0, m, b, bOff, bcs, 1, a, aOff, 1, ars, n, m, k, accumulate, true, null);
         transpose(ct, 0, n, m, c, cOff);
     }
 
@@ -270,6 +292,7 @@ public final class Gemm {
         private float[] a;
         private float[] b;
         private int cOff;
+        private int ldc;
         private int aOff;
         private int ars;
         private int acs;
@@ -284,10 +307,11 @@ public final class Gemm {
         /** B's row stride when the SIMD kernels read B in place, 0 when they read packed panels. */
         int ldb;
 
-        void set(float[] c, int cOff, float[] a, int aOff, int ars, int acs, float[] b, int bOff, int brs, int bcs,
+        void set(float[] c, int cOff, int ldc, float[] a, int aOff, int ars, int acs, float[] b, int bOff, int brs, int bcs,
                  int m, int n, int k, boolean accumulate, boolean simd) {
             this.c = c;
             this.cOff = cOff;
+            this.ldc = ldc;
             this.a = a;
             this.aOff = aOff;
             this.ars = ars;
@@ -323,9 +347,9 @@ public final class Gemm {
             int i0 = from * rb;
             int i1 = Math.min(m, to * rb);
             if (simd) {
-                GemmSimd.rows(c, cOff, a, aOff, ars, acs, panels, bOff, ldb, n, k, i0, i1, accumulate);
+                GemmSimd.rows(c, cOff, a, aOff, ars, acs, panels, bOff, ldb, n, ldc, k, i0, i1, accumulate);
             } else {
-                GemmScalar.rows(c, cOff, a, aOff, ars, acs, b, bOff, brs, bcs, n, k, i0, i1, accumulate);
+                GemmScalar.rows(c, cOff, ldc, a, aOff, ars, acs, b, bOff, brs, bcs, n, k, i0, i1, accumulate);
             }
         }
     }

@@ -13,12 +13,12 @@ final class GemmScalar {
 
     /**
      * C rows [i0, i1): A(i,p) = a[aOff + i*ars + p*acs], B(p,j) = b[bOff + p*brs + j*bcs],
-     * C(i,j) = c[cOff + i*n + j].
+     * C(i,j) = c[cOff + i*ldc + j].
      */
-    static void rows(float[] c, int cOff, float[] a, int aOff, int ars, int acs, float[] b, int bOff, int brs, int bcs,
+    static void rows(float[] c, int cOff, int ldc, float[] a, int aOff, int ars, int acs, float[] b, int bOff, int brs, int bcs,
                      int n, int k, int i0, int i1, boolean accumulate) {
         for (int i = i0; i < i1; i++) {
-            int ci = cOff + i * n;
+            int ci = cOff + i * ldc;
             int ai = aOff + i * ars;
             for (int j = 0; j < n; j++) {
                 int bj = bOff + j * bcs;

@@ -3,6 +3,7 @@ package org.bnlab.kernel;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -32,8 +33,26 @@ class GemmPackedTest {
                 float[] c0 = random(r, m * n);
                 float[] c1 = c0.clone();
                 Gemm.mmT(c0, 0, a, 0, b, 3, m, n, k, acc);
-                Gemm.mmT(c1, 0, a, 0, packed, m, acc);
+                Gemm.mmT(c1, 0, n, a, 0, packed, m, acc);
                 assertArrayEquals(c0, c1, "m=" + m + " n=" + n + " k=" + k + " accumulate=" + acc);
+                // the first n columns of a wider C (row stride n + 5, at an offset): the same values,
+                // and the columns past n untouched
+                int ldc = n + 5;
+                float[] wide = random(r, 2 + m * ldc);
+                float[] before = wide.clone();
+                float[] expect = new float[m * n];
+                for (int i = 0; i < m; i++) {
+                    System.arraycopy(wide, 2 + i * ldc, expect, i * n, n);
+                }
+                Gemm.mmT(expect, 0, a, 0, b, 3, m, n, k, acc);
+                Gemm.mmT(wide, 2, ldc, a, 0, packed, m, acc);
+                for (int i = 0; i < m; i++) {
+                    String where = "ldc=" + ldc + " m=" + m + " n=" + n + " k=" + k + " accumulate=" + acc + " row " + i;
+                    assertArrayEquals(Arrays.copyOfRange(expect, i * n, (i + 1) * n),
+                            Arrays.copyOfRange(wide, 2 + i * ldc, 2 + i * ldc + n), where);
+                    assertArrayEquals(Arrays.copyOfRange(before, 2 + i * ldc + n, 2 + (i + 1) * ldc),
+                            Arrays.copyOfRange(wide, 2 + i * ldc + n, 2 + (i + 1) * ldc), where + ": past column n");
+                }
             }
         }
     }
@@ -42,6 +61,8 @@ class GemmPackedTest {
     void badSizesAreRejected() {
         assertThrows(IllegalArgumentException.class, () -> Gemm.packT(new float[10], 0, 3, 4));
         Gemm.PackedT p = Gemm.packT(new float[12], 0, 3, 4);
-        assertThrows(IllegalArgumentException.class, () -> Gemm.mmT(new float[6], 0, new float[7], 0, p, 2, false));
+        assertThrows(IllegalArgumentException.class, () -> Gemm.mmT(new float[6], 0, 3, new float[7], 0, p, 2, false));
+        assertThrows(IllegalArgumentException.class, () -> Gemm.mmT(new float[6], 0, 2, new float[8], 0, p, 2, false));
+        assertThrows(IllegalArgumentException.class, () -> Gemm.mmT(new float[7], 0, 5, new float[8], 0, p, 2, false));
     }
 }

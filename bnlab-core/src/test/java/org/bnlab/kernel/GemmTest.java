@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -68,29 +69,43 @@ class GemmTest {
         }
     }
 
-    /** rowDots: every column within the rounding bound of a double dot product; the same bits on every call. */
+    /**
+     * rowDots: every element within the rounding bound of a double dot product; the same bits on every
+     * call, and whether a row is computed alone or in a group of rows (the batch size must not matter).
+     */
     @Test
     void rowDotsMatchDoubleReference() {
         SplittableRandom r = new SplittableRandom(11);
         for (int k : new int[] {16, 784, 1024, 37}) {
             for (int t : new int[] {1, 3, 4, 6}) {
-                float[] x = rand(r, k + 5);
-                float[] w = rand(r, t * k);
-                float[] y = new float[t + 2];
-                Gemm.rowDots(y, 1, x, 5, w, t, k);
-                float[] again = new float[t + 2];
-                Gemm.rowDots(again, 1, x, 5, w, t, k);
-                assertArrayEquals(y, again);
-                assertEquals(0f, y[0]);
-                assertEquals(0f, y[t + 1]);
-                for (int j = 0; j < t; j++) {
-                    double ref = 0;
-                    double abs = 0;
-                    for (int p = 0; p < k; p++) {
-                        ref += (double) x[5 + p] * w[j * k + p];
-                        abs += Math.abs((double) x[5 + p] * w[j * k + p]);
+                for (int m : new int[] {1, 4, 7, 9}) {
+                    int ldx = k + 3;
+                    int ldy = t + 2;
+                    float[] x = rand(r, 5 + m * ldx);
+                    float[] w = rand(r, t * k);
+                    float[] y = new float[1 + m * ldy];
+                    Gemm.rowDots(y, 1, ldy, x, 5, ldx, m, w, t, k);
+                    float[] again = new float[y.length];
+                    Gemm.rowDots(again, 1, ldy, x, 5, ldx, m, w, t, k);
+                    assertArrayEquals(y, again);
+                    for (int i = 0; i < m; i++) {
+                        float[] alone = new float[t];
+                        Gemm.rowDots(alone, 0, t, x, 5 + i * ldx, k, 1, w, t, k);
+                        String where = "k=" + k + " t=" + t + " m=" + m + " i=" + i;
+                        assertArrayEquals(alone, Arrays.copyOfRange(y, 1 + i * ldy, 1 + i * ldy + t), where);
+                        assertEquals(0f, y[1 + i * ldy + t], where + ": past column t");
+                        for (int j = 0; j < t; j++) {
+                            double ref = 0;
+                            double abs = 0;
+                            for (int p = 0; p < k; p++) {
+                                double prod = (double) x[5 + i * ldx + p] * w[j * k + p];
+                                ref += prod;
+                                abs += Math.abs(prod);
+                            }
+                            assertTrue(Math.abs(y[1 + i * ldy + j] - ref) <= k * 0x1p-24 * abs, where + " j=" + j);
+                        }
                     }
-                    assertTrue(Math.abs(y[1 + j] - ref) <= k * 0x1p-24 * abs, "k=" + k + " t=" + t + " j=" + j);
+                    assertEquals(0f, y[0]);
                 }
             }
         }
