@@ -10,6 +10,7 @@
  */
 module org.bnlab.core {
     requires jdk.incubator.vector;
+    requires java.management;
     requires com.fasterxml.jackson.databind;
 
     exports org.bnlab.tensor;
