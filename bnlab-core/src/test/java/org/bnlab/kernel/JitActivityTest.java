@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
-/** The pool's JIT signal: busy from the first busy window until QUIET_WINDOWS quiet ones in a row. */
+/** The pool's JIT signal: busy from the start until QUIET_WINDOWS quiet windows in a row, then never again. */
 class JitActivityTest {
 
     @Test
-    void busyUntilEnoughQuietWindowsInARow() {
+    void busyUntilEnoughQuietWindowsInARowThenNever() {
         JitActivity.Windows w = new JitActivity.Windows();
         assertTrue(w.busyAfter(50), "a window with 50 ms of compilation");
         for (int i = 1; i < JitActivity.QUIET_WINDOWS; i++) {
@@ -17,8 +17,18 @@ class JitActivityTest {
         }
         assertFalse(w.busyAfter(0), "the last quiet window of the run");
         assertFalse(w.busyAfter(1), "stays quiet below BUSY_MS");
-        assertTrue(w.busyAfter(JitActivity.BUSY_MS), "a new burst");
-        assertTrue(w.busyAfter(0), "and the quiet run starts over");
+        assertFalse(w.busyAfter(500), "and for good: a later burst (recompilations) does not make the pool serial again");
+        assertFalse(w.busyAfter(0));
+
+        JitActivity.Windows v = new JitActivity.Windows();
+        for (int i = 1; i < JitActivity.QUIET_WINDOWS; i++) {
+            assertTrue(v.busyAfter(0), "busy from the start, quiet window " + i);
+        }
+        assertTrue(v.busyAfter(JitActivity.BUSY_MS), "a burst before the quiet run is complete");
+        for (int i = 1; i < JitActivity.QUIET_WINDOWS; i++) {
+            assertTrue(v.busyAfter(0), "the quiet run starts over, window " + i);
+        }
+        assertFalse(v.busyAfter(0));
     }
 
     @Test
