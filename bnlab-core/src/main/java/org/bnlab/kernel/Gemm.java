@@ -84,7 +84,7 @@ public final class Gemm {
         }
         checkRange("B", b, bOff, (long) n * k);
         float[] pack = SIMD && n > 0
-                ? GemmSimd.pack(new float[0], new int[GemmSimd.MAX_LANES], b, bOff, 1, k, n, k, GemmSimd.GATHER) : null;
+                ? GemmSimd.pack(new float[0], new int[GemmSimd.MAX_LANES], b, bOff, 1, k, n, k, GemmSimd.TRANSPOSE) : null;
         return new PackedT(b, bOff, n, k, pack);
     }
 
@@ -183,7 +183,7 @@ public final class Gemm {
             ws.panels = b; // read in place: ws.ldb = brs
             ws.ldb = brs;
         } else if (simd) {
-            ws.pack = GemmSimd.pack(ws.pack, ws.gatherIdx, b, bOff, brs, bcs, n, k, GemmSimd.GATHER);
+            ws.pack = GemmSimd.pack(ws.pack, ws.gatherIdx, b, bOff, brs, bcs, n, k, GemmSimd.TRANSPOSE);
             ws.panels = ws.pack;
         }
         long macs = (long) m * n * k;

@@ -1,6 +1,8 @@
 package org.bnlab.kernel;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -31,11 +33,15 @@ final class GemmSimd {
     static final boolean WIDE = V >= 16;
     /** Columns of a full panel. */
     static final int NR = 2 * V;
+    /** How {@link #pack} transposes a B whose columns are contiguous (mmT's B): see {@link #TRANSPOSE}. */
+    static final int COPY = 0, GATHER = 1, SHUFFLE = 2;
     /**
-     * Whether to pack a transposed B with gathers: C2 intrinsifies {@code FloatVector.fromArray} with an
-     * index map on JDK 21 and later (measured on 25); JDK 17's falls back to Java code that allocates.
+     * The transposed packing this JVM uses: with 16 lanes, 16 x 16 blocks transposed in registers
+     * ({@link #transpose16}; JDK 17 and 25 both compile its rotations and blends to single
+     * instructions); else gathers where C2 intrinsifies {@code FloatVector.fromArray} with an index map
+     * (JDK 21 and later; JDK 17's falls back to Java code that allocates); else a scalar copy.
      */
-    static final boolean GATHER = Runtime.version().feature() >= 21;
+    static final int TRANSPOSE = V == 16 ? SHUFFLE : Runtime.version().feature() >= 21 ? GATHER : COPY;
     /**
      * K block: a 1024 x 32-float panel slice (128 KiB with 512-bit vectors) stays in L2 while the row
      * blocks stream it; a row block's step needs 128 bytes of B per 12 FMAs, well within L2's bandwidth.
@@ -56,10 +62,12 @@ final class GemmSimd {
 
     /**
      * Packs B(p,j) = b[bOff + p*brs + j*bcs] into panels; returns {@code buf}, grown if too small.
-     * {@code idx} is scratch of at least V ints (the gather offsets); {@code gather} selects the gather
-     * for a transposed B ({@link #GATHER} in production; the tests run both).
+     * {@code idx} is scratch of at least V ints (the gather offsets); {@code transpose} selects how a
+     * transposed B (brs == 1) is copied: {@link #COPY}, {@link #GATHER} or {@link #SHUFFLE} (16 lanes
+     * only); production uses {@link #TRANSPOSE}, the tests all of them.
      */
-    static float[] pack(float[] buf, int[] idx, float[] b, int bOff, int brs, int bcs, int n, int k, boolean gather) {
+    static float[] pack(float[] buf, int[] idx, float[] b, int bOff, int brs, int bcs, int n, int k, int transpose) {
+        boolean gather = transpose == GATHER;
         long need = (long) k * ((n + V - 1) / V) * V;
         if (need > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("Gemm: K*N too large to pack: k=" + k + " n=" + n);
@@ -94,6 +102,25 @@ final class GemmSimd {
                         buf[dst + jj] = 0f;
                     }
                 }
+            } else if (brs == 1 && transpose == SHUFFLE && V == 16) {
+                // B transposed, 16 lanes: 16 x 16 blocks through registers; the last k % 16 values of p
+                // and the last cols % 16 columns as below
+                int src = bOff + j0 * bcs;
+                int full = cols - cols % V;
+                int kFull = k - k % V;
+                for (int jj0 = 0; jj0 < full; jj0 += V) {
+                    int sj = src + jj0 * bcs;
+                    for (int p0 = 0; p0 < kFull; p0 += V) {
+                        transpose16(buf, base + p0 * w + jj0, w, b, sj, bcs, p0);
+                    }
+                    for (int p = kFull; p < k; p++) {
+                        int dst = base + p * w + jj0;
+                        for (int t = 0; t < V; t++) {
+                            buf[dst + t] = b[sj + t * bcs + p];
+                        }
+                    }
+                }
+                transposeColumns(buf, base, w, b, src, bcs, full, cols, k);
             } else if (brs == 1 && gather) {
                 // B transposed (mmT), JDK 21+: one p row of the panel is V floats bcs apart, a gather
                 // (vgatherdps) per V columns; the last < V columns and the padding as below.
@@ -126,6 +153,178 @@ final class GemmSimd {
             j0 += w;
         }
         return buf;
+    }
+
+    /*
+     * transpose16's constants: ROT_UPd moves lane l - d to lane l (rotating: the lanes that wrap are
+     * blended away), ROT_DOWNd moves lane l + d to lane l; HIGHd selects the lanes with bit d set, LOWd the others.
+     */
+    private static final VectorShuffle<Float> ROT_UP8 = rotation(-8), ROT_DOWN8 = rotation(8);
+    private static final VectorShuffle<Float> ROT_UP4 = rotation(-4), ROT_DOWN4 = rotation(4);
+    private static final VectorShuffle<Float> ROT_UP2 = rotation(-2), ROT_DOWN2 = rotation(2);
+    private static final VectorShuffle<Float> ROT_UP1 = rotation(-1), ROT_DOWN1 = rotation(1);
+    private static final VectorMask<Float> HIGH8 = lanesWithBit(8, true), LOW8 = lanesWithBit(8, false);
+    private static final VectorMask<Float> HIGH4 = lanesWithBit(4, true), LOW4 = lanesWithBit(4, false);
+    private static final VectorMask<Float> HIGH2 = lanesWithBit(2, true), LOW2 = lanesWithBit(2, false);
+    private static final VectorMask<Float> HIGH1 = lanesWithBit(1, true), LOW1 = lanesWithBit(1, false);
+
+    /** Lane l takes lane (l + by) mod V. */
+    private static VectorShuffle<Float> rotation(int by) {
+        return VectorShuffle.fromOp(S, l -> Math.floorMod(l + by, V));
+    }
+
+    /** The lanes l with (l & bit) != 0 (set) or == 0 (not set). */
+    private static VectorMask<Float> lanesWithBit(int bit, boolean set) {
+        boolean[] m = new boolean[V];
+        for (int l = 0; l < V; l++) {
+            m[l] = ((l & bit) != 0) == set;
+        }
+        return VectorMask.fromArray(S, m, 0);
+    }
+
+    /**
+     * A 16 x 16 block of a transposed B into a panel: the 16 columns j = sj + t*bcs (t < 16) over
+     * p0 .. p0 + 15 (16 contiguous floats each) are loaded as 16 vectors, transposed in registers, and
+     * p's vector of the 16 columns stored at {@code buf[dst + (p - p0)*w]}. The transpose swaps the
+     * off-diagonal d x d blocks of every 2d x 2d block, for d = 8, 4, 2, 1: per pair of rows (r, r + d)
+     * one lane rotation and one blend each. 64 rotations for 256 floats, against 16 sixteen-lane gathers
+     * (1.4 cycles a float on Zen 5: 27 of the 214 us of a 256 x 100 x 784 mmT). Only moves floats: the
+     * same panels as the other packings.
+     */
+    private static void transpose16(float[] buf, int dst, int w, float[] b, int sj, int bcs, int p0) {
+        FloatVector v0 = FloatVector.fromArray(S, b, sj + p0);
+        FloatVector v1 = FloatVector.fromArray(S, b, sj + 1 * bcs + p0);
+        FloatVector v2 = FloatVector.fromArray(S, b, sj + 2 * bcs + p0);
+        FloatVector v3 = FloatVector.fromArray(S, b, sj + 3 * bcs + p0);
+        FloatVector v4 = FloatVector.fromArray(S, b, sj + 4 * bcs + p0);
+        FloatVector v5 = FloatVector.fromArray(S, b, sj + 5 * bcs + p0);
+        FloatVector v6 = FloatVector.fromArray(S, b, sj + 6 * bcs + p0);
+        FloatVector v7 = FloatVector.fromArray(S, b, sj + 7 * bcs + p0);
+        FloatVector v8 = FloatVector.fromArray(S, b, sj + 8 * bcs + p0);
+        FloatVector v9 = FloatVector.fromArray(S, b, sj + 9 * bcs + p0);
+        FloatVector v10 = FloatVector.fromArray(S, b, sj + 10 * bcs + p0);
+        FloatVector v11 = FloatVector.fromArray(S, b, sj + 11 * bcs + p0);
+        FloatVector v12 = FloatVector.fromArray(S, b, sj + 12 * bcs + p0);
+        FloatVector v13 = FloatVector.fromArray(S, b, sj + 13 * bcs + p0);
+        FloatVector v14 = FloatVector.fromArray(S, b, sj + 14 * bcs + p0);
+        FloatVector v15 = FloatVector.fromArray(S, b, sj + 15 * bcs + p0);
+        FloatVector t;
+        // d = 8: row r takes lanes l with (l & 8) != 0 from row r + 8 (lane l - 8); row r + 8 takes the others from r (lane l + 8)
+        t = v0;
+        v0 = t.blend(v8.rearrange(ROT_UP8), HIGH8);
+        v8 = v8.blend(t.rearrange(ROT_DOWN8), LOW8);
+        t = v1;
+        v1 = t.blend(v9.rearrange(ROT_UP8), HIGH8);
+        v9 = v9.blend(t.rearrange(ROT_DOWN8), LOW8);
+        t = v2;
+        v2 = t.blend(v10.rearrange(ROT_UP8), HIGH8);
+        v10 = v10.blend(t.rearrange(ROT_DOWN8), LOW8);
+        t = v3;
+        v3 = t.blend(v11.rearrange(ROT_UP8), HIGH8);
+        v11 = v11.blend(t.rearrange(ROT_DOWN8), LOW8);
+        t = v4;
+        v4 = t.blend(v12.rearrange(ROT_UP8), HIGH8);
+        v12 = v12.blend(t.rearrange(ROT_DOWN8), LOW8);
+        t = v5;
+        v5 = t.blend(v13.rearrange(ROT_UP8), HIGH8);
+        v13 = v13.blend(t.rearrange(ROT_DOWN8), LOW8);
+        t = v6;
+        v6 = t.blend(v14.rearrange(ROT_UP8), HIGH8);
+        v14 = v14.blend(t.rearrange(ROT_DOWN8), LOW8);
+        t = v7;
+        v7 = t.blend(v15.rearrange(ROT_UP8), HIGH8);
+        v15 = v15.blend(t.rearrange(ROT_DOWN8), LOW8);
+        // d = 4: row r takes lanes l with (l & 4) != 0 from row r + 4 (lane l - 4); row r + 4 takes the others from r (lane l + 4)
+        t = v0;
+        v0 = t.blend(v4.rearrange(ROT_UP4), HIGH4);
+        v4 = v4.blend(t.rearrange(ROT_DOWN4), LOW4);
+        t = v1;
+        v1 = t.blend(v5.rearrange(ROT_UP4), HIGH4);
+        v5 = v5.blend(t.rearrange(ROT_DOWN4), LOW4);
+        t = v2;
+        v2 = t.blend(v6.rearrange(ROT_UP4), HIGH4);
+        v6 = v6.blend(t.rearrange(ROT_DOWN4), LOW4);
+        t = v3;
+        v3 = t.blend(v7.rearrange(ROT_UP4), HIGH4);
+        v7 = v7.blend(t.rearrange(ROT_DOWN4), LOW4);
+        t = v8;
+        v8 = t.blend(v12.rearrange(ROT_UP4), HIGH4);
+        v12 = v12.blend(t.rearrange(ROT_DOWN4), LOW4);
+        t = v9;
+        v9 = t.blend(v13.rearrange(ROT_UP4), HIGH4);
+        v13 = v13.blend(t.rearrange(ROT_DOWN4), LOW4);
+        t = v10;
+        v10 = t.blend(v14.rearrange(ROT_UP4), HIGH4);
+        v14 = v14.blend(t.rearrange(ROT_DOWN4), LOW4);
+        t = v11;
+        v11 = t.blend(v15.rearrange(ROT_UP4), HIGH4);
+        v15 = v15.blend(t.rearrange(ROT_DOWN4), LOW4);
+        // d = 2: row r takes lanes l with (l & 2) != 0 from row r + 2 (lane l - 2); row r + 2 takes the others from r (lane l + 2)
+        t = v0;
+        v0 = t.blend(v2.rearrange(ROT_UP2), HIGH2);
+        v2 = v2.blend(t.rearrange(ROT_DOWN2), LOW2);
+        t = v1;
+        v1 = t.blend(v3.rearrange(ROT_UP2), HIGH2);
+        v3 = v3.blend(t.rearrange(ROT_DOWN2), LOW2);
+        t = v4;
+        v4 = t.blend(v6.rearrange(ROT_UP2), HIGH2);
+        v6 = v6.blend(t.rearrange(ROT_DOWN2), LOW2);
+        t = v5;
+        v5 = t.blend(v7.rearrange(ROT_UP2), HIGH2);
+        v7 = v7.blend(t.rearrange(ROT_DOWN2), LOW2);
+        t = v8;
+        v8 = t.blend(v10.rearrange(ROT_UP2), HIGH2);
+        v10 = v10.blend(t.rearrange(ROT_DOWN2), LOW2);
+        t = v9;
+        v9 = t.blend(v11.rearrange(ROT_UP2), HIGH2);
+        v11 = v11.blend(t.rearrange(ROT_DOWN2), LOW2);
+        t = v12;
+        v12 = t.blend(v14.rearrange(ROT_UP2), HIGH2);
+        v14 = v14.blend(t.rearrange(ROT_DOWN2), LOW2);
+        t = v13;
+        v13 = t.blend(v15.rearrange(ROT_UP2), HIGH2);
+        v15 = v15.blend(t.rearrange(ROT_DOWN2), LOW2);
+        // d = 1: row r takes lanes l with (l & 1) != 0 from row r + 1 (lane l - 1); row r + 1 takes the others from r (lane l + 1)
+        t = v0;
+        v0 = t.blend(v1.rearrange(ROT_UP1), HIGH1);
+        v1 = v1.blend(t.rearrange(ROT_DOWN1), LOW1);
+        t = v2;
+        v2 = t.blend(v3.rearrange(ROT_UP1), HIGH1);
+        v3 = v3.blend(t.rearrange(ROT_DOWN1), LOW1);
+        t = v4;
+        v4 = t.blend(v5.rearrange(ROT_UP1), HIGH1);
+        v5 = v5.blend(t.rearrange(ROT_DOWN1), LOW1);
+        t = v6;
+        v6 = t.blend(v7.rearrange(ROT_UP1), HIGH1);
+        v7 = v7.blend(t.rearrange(ROT_DOWN1), LOW1);
+        t = v8;
+        v8 = t.blend(v9.rearrange(ROT_UP1), HIGH1);
+        v9 = v9.blend(t.rearrange(ROT_DOWN1), LOW1);
+        t = v10;
+        v10 = t.blend(v11.rearrange(ROT_UP1), HIGH1);
+        v11 = v11.blend(t.rearrange(ROT_DOWN1), LOW1);
+        t = v12;
+        v12 = t.blend(v13.rearrange(ROT_UP1), HIGH1);
+        v13 = v13.blend(t.rearrange(ROT_DOWN1), LOW1);
+        t = v14;
+        v14 = t.blend(v15.rearrange(ROT_UP1), HIGH1);
+        v15 = v15.blend(t.rearrange(ROT_DOWN1), LOW1);
+        v0.intoArray(buf, dst);
+        v1.intoArray(buf, dst + 1 * w);
+        v2.intoArray(buf, dst + 2 * w);
+        v3.intoArray(buf, dst + 3 * w);
+        v4.intoArray(buf, dst + 4 * w);
+        v5.intoArray(buf, dst + 5 * w);
+        v6.intoArray(buf, dst + 6 * w);
+        v7.intoArray(buf, dst + 7 * w);
+        v8.intoArray(buf, dst + 8 * w);
+        v9.intoArray(buf, dst + 9 * w);
+        v10.intoArray(buf, dst + 10 * w);
+        v11.intoArray(buf, dst + 11 * w);
+        v12.intoArray(buf, dst + 12 * w);
+        v13.intoArray(buf, dst + 13 * w);
+        v14.intoArray(buf, dst + 14 * w);
+        v15.intoArray(buf, dst + 15 * w);
     }
 
     /**
@@ -288,7 +487,7 @@ final class GemmSimd {
          * panel (its width is the w the caller computed for cols columns), zero-padded, p-major.
          */
         float[] packEdge(float[] b, int src, int ldb, int kc, int cols) {
-            bedge = pack(bedge, NO_GATHER, b, src, ldb, 1, cols, kc, false);
+            bedge = pack(bedge, NO_GATHER, b, src, ldb, 1, cols, kc, COPY);
             return bedge;
         }
 

@@ -117,26 +117,34 @@ class GemmTest {
     }
 
     /**
-     * The transposed-B packing has two paths: the gather (JDK 21+) and the scalar four-column copy
-     * (JDK 17). Whichever this JVM uses in production, both must write the same panels, padding included.
+     * The transposed-B packing has three paths: 16 x 16 blocks through registers (16 lanes), the
+     * gather (JDK 21+) and the scalar four-column copy. Whichever this JVM uses in production, all must
+     * write the same panels, padding included, for K and N that are and are not multiples of the lanes.
      */
     @Test
-    void transposedPackingByGatherEqualsScalarCopy() {
+    void transposedPackingsAllWriteTheSamePanels() {
         if (!Simd.ENABLED) {
             return;
         }
         SplittableRandom r = new SplittableRandom(11);
         int[] idx = new int[GemmSimd.MAX_LANES];
         for (int n : SIZES) {
-            for (int k : new int[] {1, 7, 300}) {
+            for (int k : new int[] {1, 7, 16, 33, 300}) {
                 float[] b = rand(r, n * k + 5);
                 // B(p, j) = b[3 + j*k + p]: the layout of mmT's B (N x K, row-major)
-                float[] viaGather = GemmSimd.pack(new float[0], idx, b, 3, 1, k, n, k, true);
-                float[] viaCopy = GemmSimd.pack(new float[0], idx, b, 3, 1, k, n, k, false);
-                assertArrayEquals(viaCopy, viaGather, "n=" + n + " k=" + k);
-                // and the panels hold B: first panel, p = k-1, column 0
-                assertEquals(b[3 + (k - 1)], viaCopy[(k - 1) * Math.min(n > GemmSimd.V ? 2 * GemmSimd.V : GemmSimd.V, 2 * GemmSimd.V)],
-                        "n=" + n + " k=" + k);
+                float[] viaCopy = GemmSimd.pack(new float[0], idx, b, 3, 1, k, n, k, GemmSimd.COPY);
+                float[] viaShuffle = GemmSimd.pack(new float[0], idx, b, 3, 1, k, n, k, GemmSimd.SHUFFLE);
+                assertArrayEquals(viaCopy, viaShuffle, "shuffle: n=" + n + " k=" + k);
+                float[] viaGather = GemmSimd.pack(new float[0], idx, b, 3, 1, k, n, k, GemmSimd.GATHER);
+                assertArrayEquals(viaCopy, viaGather, "gather: n=" + n + " k=" + k);
+                // and the panels hold B: the first panel's (p, j) = (k-1, 0) and, with 16 lanes or more
+                // columns, (p, j) = (k-1, 15) and (k/2, 1)
+                int w = n > GemmSimd.V ? 2 * GemmSimd.V : GemmSimd.V;
+                assertEquals(b[3 + (k - 1)], viaCopy[(k - 1) * w], "n=" + n + " k=" + k);
+                if (n >= 16 && w >= 16) {
+                    assertEquals(b[3 + 15 * k + (k - 1)], viaCopy[(k - 1) * w + 15], "n=" + n + " k=" + k);
+                    assertEquals(b[3 + k + k / 2], viaCopy[(k / 2) * w + 1], "n=" + n + " k=" + k);
+                }
             }
         }
     }
