@@ -10,7 +10,6 @@
  */
 module org.bnlab.core {
     requires jdk.incubator.vector;
-    requires java.management;
     requires com.fasterxml.jackson.databind;
 
     exports org.bnlab.tensor;

@@ -119,10 +119,7 @@ public final class Parallel {
         }
         int parts = Math.min(threads, Math.max(1, n / Math.max(1, grain)));
         // nested calls (from a worker, or from the caller's own chunk: the lock is reentrant) run serially
-        // and while the JIT compiler is busy (the first seconds of a run), the job stays on the caller: the
-        // compiler needs the core a worker would take (JitActivity)
-        if (parts <= 1 || Thread.currentThread() instanceof Worker || LOCK.isHeldByCurrentThread()
-                || JitActivity.busy() || !LOCK.tryLock()) {
+        if (parts <= 1 || Thread.currentThread() instanceof Worker || LOCK.isHeldByCurrentThread() || !LOCK.tryLock()) {
             task.run(0, n);
             return;
         }
