@@ -52,8 +52,8 @@ final class DenseStage implements Stage {
             int t = out - main;
             Gemm.rowDots(y, main, out, x, 0, in, n, tail, t, in);
             for (int i = 0; i < n; i++) {
-                for (int j = i * out + main; j < (i + 1) * out; j++) {
-                    y[j] += bias[j - i * out];
+                for (int j = main; j < out; j++) {
+                    y[i * out + j] += bias[j];
                 }
             }
         }

@@ -1020,7 +1020,7 @@ final class GemmSimd {
      * then summed in lane order in float ({@link Lanes#sumLanes}' order: the same bits before and after
      * C2). Four rows of x by four of w at a time: 16 independent accumulators keep both FMA pipes busy,
      * where one row's four chains waited on the FMA latency and the lane sums (256 rows x 4 columns of
-     * K = 784 on Zen 5: 22 -> 8 us). The grouping changes no bits: every element is the same chain.
+     * K = 784 on Zen 5: 22 -> 10 us). The grouping changes no bits: every element is the same chain.
      */
     static void rowDots(float[] y, int yOff, int ldy, float[] x, int xOff, int ldx, int m,
                         float[] w, int t, int k) {
@@ -1032,19 +1032,19 @@ final class GemmSimd {
                 dots4x4(lanes, x, xOff + i * ldx, ldx, w, j * k, k);
                 for (int r = 0; r < 4; r++) {
                     for (int q = 0; q < 4; q++) {
-                        y[yOff + (i + r) * ldy + j + q] = laneSum(lanes, (r * 4 + q) * V);
+                        y[yOff + (i + r) * ldy + j + q] = Lanes.sumLanes(lanes, (r * 4 + q) * V);
                     }
                 }
             }
             for (; j < t; j++) {
                 for (int r = 0; r < 4; r++) {
-                    y[yOff + (i + r) * ldy + j] = dot(x, xOff + (i + r) * ldx, w, j * k, k, lanes);
+                    y[yOff + (i + r) * ldy + j] = dot(x, xOff + (i + r) * ldx, w, j * k, k);
                 }
             }
         }
         for (; i < m; i++) {
             for (int j = 0; j < t; j++) {
-                y[yOff + i * ldy + j] = dot(x, xOff + i * ldx, w, j * k, k, lanes);
+                y[yOff + i * ldy + j] = dot(x, xOff + i * ldx, w, j * k, k);
             }
         }
     }
@@ -1052,23 +1052,13 @@ final class GemmSimd {
     /** Per-thread lane buffer of {@link #rowDots}: 16 accumulators' lanes. */
     private static final ThreadLocal<float[]> DOT_LANES = ThreadLocal.withInitial(() -> new float[16 * MAX_LANES]);
 
-    /** lanes[o], + lanes[o + 1], ... + lanes[o + V - 1], in float: {@link Lanes#sumLanes}' order. */
-    private static float laneSum(float[] lanes, int o) {
-        float s = lanes[o];
-        for (int l = 1; l < V; l++) {
-            s += lanes[o + l];
-        }
-        return s;
-    }
-
     /** One dot product x[xi..] · w[wi..] over k (a multiple of V): one accumulator, then its lane sum. */
-    private static float dot(float[] x, int xi, float[] w, int wi, int k, float[] lanes) {
+    private static float dot(float[] x, int xi, float[] w, int wi, int k) {
         FloatVector s = FloatVector.zero(S);
         for (int p = 0; p < k; p += V) {
             s = FloatVector.fromArray(S, x, xi + p).fma(FloatVector.fromArray(S, w, wi + p), s);
         }
-        s.intoArray(lanes, 0);
-        return laneSum(lanes, 0);
+        return Lanes.sumLanes(s);
     }
 
     /**

@@ -96,9 +96,14 @@ final class Lanes {
     static float sumLanes(FloatVector v) {
         float[] t = LANE_BUFFER.get();
         v.intoArray(t, 0);
-        float s = t[0];
-        for (int i = 1; i < t.length; i++) {
-            s += t[i];
+        return sumLanes(t, 0);
+    }
+
+    /** {@link #sumLanes(FloatVector)} of a vector already stored at {@code lanes[o]}: the same order. */
+    static float sumLanes(float[] lanes, int o) {
+        float s = lanes[o];
+        for (int i = 1; i < FLOAT.length(); i++) {
+            s += lanes[o + i];
         }
         return s;
     }
