@@ -26,7 +26,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Thread count: system property {@code bnlab.threads}, else the number of available processors;
  * {@link #setThreads(int)} changes it at run time. Calls from inside a running task, or while another
- * thread holds the pool, run serially on the caller's thread: correct, never deadlocked.
+ * thread holds the pool, run serially on the caller's thread: correct, never deadlocked. A caller
+ * may also cap the threads its own calls use ({@link #limitCallerThreads}): the training loop does,
+ * when it has measured that its steps run faster on fewer threads (see {@code ThreadTuner}).
  */
 public final class Parallel {
 
@@ -59,6 +61,10 @@ public final class Parallel {
     private static final AtomicIntegerArray DONE = new AtomicIntegerArray(4 * CELL + 1);
     private static volatile Worker[] workers = new Worker[0];
     private static volatile int threads = defaultThreads();
+    /** Whether the thread count was chosen (property or {@link #setThreads}) rather than defaulted. */
+    private static volatile boolean chosen = System.getProperty("bnlab.threads") != null;
+    /** Per calling thread: the most threads its calls may use, 0 for no cap. */
+    private static final ThreadLocal<int[]> CALLER_LIMIT = ThreadLocal.withInitial(() -> new int[1]);
 
     // The job being run: written by the caller before it publishes a new generation in STATE, read by
     // a thread between reading STATE and claiming a chunk with a compare-and-set on it (which fails if
@@ -101,9 +107,33 @@ public final class Parallel {
         LOCK.lock();
         try {
             threads = t;
+            chosen = true;
         } finally {
             LOCK.unlock();
         }
+    }
+
+    /**
+     * True when the thread count is the default (the available processors): neither the system
+     * property {@code bnlab.threads} nor {@link #setThreads} chose it. Only then may the training loop
+     * run its steps on fewer threads when that measures faster.
+     */
+    public static boolean defaultThreadCount() {
+        return !chosen;
+    }
+
+    /**
+     * Caps the threads that calls made from the current thread use, at {@code max} (0: no cap, use
+     * {@link #threads()}); returns the previous cap. Results do not depend on it, only speed.
+     */
+    public static int limitCallerThreads(int max) {
+        if (max < 0) {
+            throw new IllegalArgumentException("thread cap must be >= 0 (0 = none), got " + max);
+        }
+        int[] cap = CALLER_LIMIT.get();
+        int previous = cap[0];
+        cap[0] = max;
+        return previous;
     }
 
     /**
@@ -117,7 +147,12 @@ public final class Parallel {
         if (n <= 0) {
             return;
         }
-        int parts = Math.min(threads, Math.max(1, n / Math.max(1, grain)));
+        int t = threads;
+        int cap = CALLER_LIMIT.get()[0];
+        if (cap > 0 && cap < t) {
+            t = cap;
+        }
+        int parts = Math.min(t, Math.max(1, n / Math.max(1, grain)));
         // nested calls (from a worker, or from the caller's own chunk: the lock is reentrant) run serially
         if (parts <= 1 || Thread.currentThread() instanceof Worker || LOCK.isHeldByCurrentThread() || !LOCK.tryLock()) {
             task.run(0, n);

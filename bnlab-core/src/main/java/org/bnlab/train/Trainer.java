@@ -8,6 +8,8 @@ import org.bnlab.data.BatchIterator;
 import org.bnlab.data.SampleOrder;
 import org.bnlab.data.Split;
 import org.bnlab.dist.Collective;
+import org.bnlab.engine.Engine;
+import org.bnlab.kernel.Parallel;
 import org.bnlab.nn.CrossEntropyLoss;
 import org.bnlab.nn.Module;
 import org.bnlab.nn.Parameter;
@@ -58,6 +60,8 @@ public final class Trainer {
     private final DataParallel parallel;
     /** This replica's share of each step in data-parallel training, or null for single-process training. */
     private final ReplicaShard shard;
+    /** Chooses 1 or all threads per step by timing both, or null: see {@link Builder#threadTuning}. */
+    private final ThreadTuner tuner;
 
     private long step;
     private double lossSinceEval;
@@ -101,6 +105,9 @@ public final class Trainer {
         this.evaluator = new Evaluator(model);
         this.shard = b.collective == null ? null : new ReplicaShard(b.collective, b.rank, b.batchSize);
         listeners.addAll(b.listeners);
+        // replicas run on threads of their own (one model each): no choice to make there
+        boolean tune = b.threadTuning != null ? b.threadTuning : Parallel.defaultThreadCount();
+        this.tuner = tune && parallel == null && shard == null ? new ThreadTuner(System::nanoTime) : null;
     }
 
     /** A builder training {@code model} on {@code train}; defaults: SGD lr 0.01, batch 64, seed 0. */
@@ -122,6 +129,34 @@ public final class Trainer {
      * Listeners are not called.
      */
     public float trainStep() {
+        if (tuner == null) {
+            return stepOnce();
+        }
+        tuner.beforeStep();
+        try {
+            return stepOnce();
+        } finally {
+            tuner.afterStep();
+        }
+    }
+
+    /**
+     * Threads the steps use now: {@link Engine#threads()}, or 1 while the thread tuning (on by default
+     * when the thread count is the default) measures that one thread is faster.
+     */
+    public int stepThreads() {
+        return tuner == null ? Engine.threads() : tuner.chosenThreads();
+    }
+
+    /**
+     * Steps run so far on all threads ({@code [0]}) and on 1 thread ({@code [1]}) by the thread tuning,
+     * its probes included; null without it.
+     */
+    public long[] stepsByThreads() {
+        return tuner == null ? null : tuner.stepsByArm();
+    }
+
+    private float stepOnce() {
         batches.next();
         float l;
         if (parallel != null) {
@@ -209,7 +244,7 @@ public final class Trainer {
                     listeners.get(i).afterStep(this, l);
                 }
                 if (step % evalEvery == 0 || step == lastStep) {
-                    EvalPoint p = evaluatePoint(start);
+                    EvalPoint p = evaluateAsSteps(start);
                     points.add(p);
                     if (divergence != null) {
                         divergence.check(p);
@@ -230,6 +265,19 @@ public final class Trainer {
             listeners.get(i).onFitEnd(this);
         }
         return points;
+    }
+
+    /** An evaluation on the threads the steps use now (the thread tuning's choice, if on). */
+    private EvalPoint evaluateAsSteps(long start) {
+        if (tuner == null) {
+            return evaluatePoint(start);
+        }
+        int previous = Parallel.limitCallerThreads(tuner.chosenCap());
+        try {
+            return evaluatePoint(start);
+        } finally {
+            Parallel.limitCallerThreads(previous);
+        }
     }
 
     private EvalPoint evaluatePoint(long start) {
@@ -418,6 +466,7 @@ public final class Trainer {
         private DataParallel.BatchStatistics replicaStatistics = DataParallel.BatchStatistics.GLOBAL;
         private Collective collective;
         private int rank;
+        private Boolean threadTuning;
 
         private Builder(Module model, Split train) {
             if (model == null || train == null) {
@@ -521,6 +570,17 @@ public final class Trainer {
             this.replicas = replicas;
             this.replicaFactory = factory;
             this.replicaStatistics = statistics;
+            return this;
+        }
+
+        /**
+         * Whether each step may run on 1 thread instead of {@link Engine#threads()} when timing both finds
+         * it faster (results are the same bits either way). Default: on when the thread count is the
+         * default (neither {@code -Dbnlab.threads} nor {@link Engine#setThreads} chose it), off when it was
+         * chosen; data-parallel replicas never tune. See {@code ThreadTuner} for how it measures.
+         */
+        public Builder threadTuning(boolean on) {
+            this.threadTuning = on;
             return this;
         }
 

@@ -40,6 +40,38 @@ class ParallelTest {
     }
 
     @Test
+    void aCallerCapLimitsOnlyThatCallersThreads() throws Exception {
+        int before = Parallel.threads();
+        Parallel.setThreads(2);
+        try {
+            java.util.Set<Thread> ran = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            assertEquals(0, Parallel.limitCallerThreads(1));
+            for (int job = 0; job < 200; job++) {
+                Parallel.forRange(4096, 16, (from, to) -> ran.add(Thread.currentThread()));
+            }
+            assertEquals(java.util.Set.of(Thread.currentThread()), ran, "capped at 1: every chunk on the caller");
+            // another thread is not capped by this one's cap
+            java.util.Set<Thread> other = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            Thread t = new Thread(() -> {
+                for (int job = 0; job < 2000 && other.size() < 2; job++) {
+                    Parallel.forRange(1 << 16, 16, (from, to) -> {
+                        other.add(Thread.currentThread());
+                        java.util.concurrent.locks.LockSupport.parkNanos(20_000); // let the worker claim one
+                    });
+                }
+            });
+            t.start();
+            t.join();
+            assertEquals(2, other.size(), "an uncapped caller uses the worker too");
+            assertEquals(1, Parallel.limitCallerThreads(0), "the cap returned is the one set");
+            assertThrows(IllegalArgumentException.class, () -> Parallel.limitCallerThreads(-1));
+        } finally {
+            Parallel.limitCallerThreads(0);
+            Parallel.setThreads(before);
+        }
+    }
+
+    @Test
     void concurrentCallersAndNestedCallsComplete() throws Exception {
         int before = Parallel.threads();
         Parallel.setThreads(3);

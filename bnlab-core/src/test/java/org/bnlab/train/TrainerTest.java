@@ -2,6 +2,7 @@ package org.bnlab.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -90,6 +91,28 @@ class TrainerTest {
             Parallel.setThreads(2);
             Trainer b = cfg.trainer(data);
             b.fitTo(cfg.steps());
+            assertArrayEquals(flatParams(a), flatParams(b));
+        } finally {
+            Parallel.setThreads(saved);
+        }
+    }
+
+    /** The thread tuning switches steps between 1 and 2 threads as it measures: the same bits as 1 thread throughout. */
+    @Test
+    void threadTuningDoesNotChangeResults() {
+        int saved = Parallel.threads();
+        try {
+            TrainConfig cfg = config(new ModelSpec("mlp", 1, 28, 28, 10, List.of(64), "relu", true, "default", 0, 0), "sgd", 0.1, 0.9, 60, 0.1);
+            Parallel.setThreads(1);
+            Trainer a = cfg.trainer(data);
+            a.fitTo(cfg.steps());
+            assertNull(a.stepsByThreads(), "no tuning when the thread count was chosen");
+            Parallel.setThreads(2);
+            Trainer b = cfg.trainerBuilder(data, Models.build(cfg.model(), cfg.seed())).threadTuning(true).build();
+            b.fitTo(cfg.steps());
+            long[] by = b.stepsByThreads();
+            assertTrue(by[0] > 0 && by[1] > 0, "a probe ran steps on both: " + by[0] + " / " + by[1]);
+            assertEquals(0, Parallel.limitCallerThreads(0), "no cap left on the caller after fitTo");
             assertArrayEquals(flatParams(a), flatParams(b));
         } finally {
             Parallel.setThreads(saved);

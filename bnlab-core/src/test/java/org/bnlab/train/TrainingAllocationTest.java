@@ -1,6 +1,7 @@
 package org.bnlab.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.util.List;
@@ -42,6 +43,26 @@ class TrainingAllocationTest {
                 long best = AllocationMeter.bestOfRounds(10, 400, t::trainStep);
                 assertEquals(0, best, spec.activation() + ": bytes allocated by 400 steady-state steps");
             }
+        } finally {
+            Parallel.setThreads(saved);
+        }
+    }
+
+    /** The same with the thread tuning on 2 threads: its timing and switching allocate nothing either. */
+    @Test
+    void tunedStepsAllocateNothing() throws IOException {
+        Assumptions.assumeFalse(Simd.ENABLED, "checked in the scalar-kernel execution (-Dbnlab.simd=false)");
+        var data = Datasets.load("mnist-sample");
+        int saved = Parallel.threads();
+        Parallel.setThreads(2);
+        try {
+            TrainConfig cfg = new TrainConfig("mnist-sample", null, false, ModelSpec.paperMlp(true, 1.0), "sgd", 0.1, 0.9, true, 1e-4,
+                    "cosine", 1, 1, 60, 100_000, 100_000, 1, 1.0);
+            Trainer t = cfg.trainerBuilder(data, Models.build(cfg.model(), cfg.seed())).threadTuning(true).build();
+            long best = AllocationMeter.bestOfRounds(10, 400, t::trainStep);
+            assertEquals(0, best, "bytes allocated by 400 steady-state tuned steps");
+            long[] by = t.stepsByThreads();
+            assertTrue(by[0] + by[1] >= 400, "every step counted by the tuning: " + (by[0] + by[1]));
         } finally {
             Parallel.setThreads(saved);
         }

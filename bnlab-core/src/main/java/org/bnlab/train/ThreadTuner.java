@@ -1,0 +1,182 @@
+package org.bnlab.train;
+
+import java.util.Arrays;
+import java.util.function.LongSupplier;
+import org.bnlab.kernel.Parallel;
+
+/**
+ * Runs each training step on all the engine's threads or on the caller's alone, whichever the last
+ * measurement found faster. Results do not depend on the choice (every kernel gives the same bits for
+ * any thread count), only the speed does.
+ *
+ * <p>Why: whether a second thread helps a small step is a property of the moment, not of the code.
+ * On the 2-vCPU KVM guests this project measures on, the paper MLP's step at batch 256 takes 0.65 ms
+ * on 2 threads most of the time and 0.95-1.04 ms in stretches of seconds, where 1 thread takes 0.79:
+ * in those stretches a cache line takes 360-415 ns to go from one vCPU to the other and back instead
+ * of 55-75 (the host has put the two vCPUs far apart), and every kernel's output that the other
+ * thread reads next pays it. With another process on the second core, or the JIT compiler busy on it
+ * during warm-up, one thread can also win. Nothing in the step can see this; timing it can.
+ *
+ * <p>How: a probe runs {@value #BLOCKS} alternating blocks of steps on all threads and on 1 ({@code 1, N,
+ * 1, N} or {@code N, 1, N, 1}, so a drift in speed, as during JIT warm-up, affects both arms alike); a
+ * block ends after {@value #MIN_BLOCK_STEPS} steps once it has lasted {@value #BLOCK_NANOS} ns, or after
+ * {@value #MAX_BLOCK_STEPS} steps, so a much slower arm runs few steps. The arm whose median step is
+ * faster by more than {@value #MARGIN} is used until the next probe. The probe's cost is the slower
+ * arm's steps times how much slower they were; the next probe comes {@value #INTERVAL_PROBES} times that
+ * cost later (at least {@value #MIN_INTERVAL_NANOS} ns), so probing stays near 1% of the run however slow
+ * one arm is; on all threads, each probe that keeps the choice doubles the interval (up to
+ * {@value #MAX_INTERVAL_NANOS} ns unless the cost asks for more). A probe comes sooner once
+ * {@value #DRIFT_STEPS} steps in a row took more than {@value #DRIFT} away from the chosen arm's median
+ * at the last probe (warm-up ending, the other core filling or emptying), a quarter of that interval
+ * after the last probe. Allocation-free: the step times go into preallocated arrays.
+ */
+final class ThreadTuner {
+
+    static final int BLOCKS = 4;
+    static final long BLOCK_NANOS = 3_000_000;
+    static final int MIN_BLOCK_STEPS = 3;
+    static final int MAX_BLOCK_STEPS = 32;
+    static final double MARGIN = 0.03;
+    static final int INTERVAL_PROBES = 100;
+    static final long MIN_INTERVAL_NANOS = 250_000_000;
+    static final long MAX_INTERVAL_NANOS = 4_000_000_000L;
+    static final double DRIFT = 0.25;
+    static final int DRIFT_STEPS = 16;
+
+    private final LongSupplier clock;
+    private final long[][] samples = new long[2][BLOCKS / 2 * MAX_BLOCK_STEPS];
+    private final int[] counts = new int[2];
+    private final long[] stepsOn = new long[2];
+
+    /** Arm used between probes: 0 = all threads, 1 = the caller's thread alone. */
+    private int choice;
+    /** Probe in progress: the current block (0..BLOCKS-1), or -1 between probes. */
+    private int block = -1;
+    private int stepsInBlock;
+    private long blockStart;
+    private int firstArm;
+    /** Earliest start of the next probe: at the first step's end, then set by each probe. */
+    private long nextProbe;
+    /** Earliest start of a probe brought forward by a drift in step time. */
+    private long nextEarlyProbe;
+    private boolean probeDue = true;
+    /** The chosen arm's median step at the last probe, and how many steps in a row have been far from it. */
+    private long reference;
+    /** Probes in a row that kept the choice: each doubles the interval to the next. */
+    private int confirmed;
+    private int drifted;
+    private long lastStepNanos;
+    private long stepStart;
+    private int armOfStep;
+    private int previousCap;
+
+    /** A tuner timed by {@code clock} (nanoseconds, e.g. {@code System::nanoTime}). */
+    ThreadTuner(LongSupplier clock) {
+        this.clock = clock;
+    }
+
+    /** Before a step: caps the calling thread's kernels at the arm this step runs on. */
+    void beforeStep() {
+        long now = clock.getAsLong();
+        if (block < 0 && probeDue && lastStepNanos > 0 && Parallel.threads() > 1) { // not on the first step: no time yet
+            startProbe(now);
+        }
+        armOfStep = block < 0 ? choice : (block % 2 == 0 ? firstArm : 1 - firstArm);
+        previousCap = Parallel.limitCallerThreads(armOfStep == 0 ? 0 : 1);
+        stepStart = clock.getAsLong();
+    }
+
+    private void startProbe(long now) {
+        block = 0;
+        stepsInBlock = 0;
+        counts[0] = 0;
+        counts[1] = 0;
+        firstArm = 1 - firstArm; // alternate which arm opens a probe
+        blockStart = now;
+    }
+
+    /** After a step (also one that threw): restores the cap and records the step's time. */
+    void afterStep() {
+        long end = clock.getAsLong();
+        Parallel.limitCallerThreads(previousCap);
+        long took = end - stepStart;
+        lastStepNanos = took;
+        stepsOn[armOfStep]++;
+        if (block < 0) {
+            watchDrift(end, took);
+            return;
+        }
+        int arm = armOfStep;
+        samples[arm][counts[arm]++] = took;
+        // a block ends after MIN_BLOCK_STEPS steps and BLOCK_NANOS, or MAX_BLOCK_STEPS steps: so a much
+        // slower arm runs few steps, and a fast one enough for a stable median
+        if (++stepsInBlock < MIN_BLOCK_STEPS || (end - blockStart < BLOCK_NANOS && stepsInBlock < MAX_BLOCK_STEPS)) {
+            return;
+        }
+        stepsInBlock = 0;
+        blockStart = end;
+        if (++block < BLOCKS) {
+            return;
+        }
+        block = -1;
+        long all = median(samples[0], counts[0]);
+        long one = median(samples[1], counts[1]);
+        long current = choice == 0 ? all : one;
+        long other = choice == 0 ? one : all;
+        if (other < current * (1 - MARGIN)) {
+            choice = 1 - choice;
+            confirmed = 0;
+        } else {
+            confirmed = Math.min(confirmed + 1, 16);
+        }
+        reference = choice == 0 ? all : one;
+        drifted = 0;
+        probeDue = false;
+        // the probe's cost: the slower arm's steps times how much slower they were; the next probe comes
+        // after INTERVAL_PROBES times that, so probing stays near 1/INTERVAL_PROBES of the run however
+        // slow one arm is (a JIT compile or another process on the other core makes 2-thread steps ms long)
+        long lost = Math.abs(all - one) * (all > one ? counts[0] : counts[1]);
+        long interval = Math.max(MIN_INTERVAL_NANOS, INTERVAL_PROBES * lost);
+        if (choice == 0) {
+            // on all threads, each confirmation doubles the interval, up to MAX_INTERVAL_NANOS
+            interval = Math.max(interval, Math.min(MAX_INTERVAL_NANOS, interval << confirmed));
+        }
+        nextProbe = end + interval;
+        nextEarlyProbe = end + Math.max(MIN_INTERVAL_NANOS, INTERVAL_PROBES * lost) / 4;
+    }
+
+    /** Between probes: a probe is due at its time, or earlier once the step time has drifted from the reference. */
+    private void watchDrift(long now, long took) {
+        if (reference > 0 && Math.abs(took - reference) > DRIFT * reference) {
+            drifted++;
+        } else {
+            drifted = 0;
+        }
+        probeDue = now - nextProbe >= 0 || (drifted >= DRIFT_STEPS && now - nextEarlyProbe >= 0);
+    }
+
+    /** The thread cap for {@link Parallel#limitCallerThreads} that runs work as the steps between probes do now. */
+    int chosenCap() {
+        return choice == 0 ? 0 : 1;
+    }
+
+    /** Whether the step under way (between {@link #beforeStep} and {@link #afterStep}) runs on 1 thread. */
+    boolean stepOnOneThread() {
+        return armOfStep == 1;
+    }
+
+    /** Threads the steps between probes run on now. */
+    int chosenThreads() {
+        return choice == 0 ? Parallel.threads() : 1;
+    }
+
+    /** Steps run so far on all threads ({@code [0]}) and on 1 thread ({@code [1]}), probes included. */
+    long[] stepsByArm() {
+        return stepsOn.clone();
+    }
+
+    private static long median(long[] a, int n) {
+        Arrays.sort(a, 0, n);
+        return a[n / 2];
+    }
+}
