@@ -1,6 +1,5 @@
 package org.bnlab.train;
 
-import java.util.Arrays;
 import java.util.function.LongSupplier;
 import org.bnlab.kernel.Parallel;
 
@@ -23,13 +22,13 @@ import org.bnlab.kernel.Parallel;
  * for 10 s, where a 2-thread run takes 0.70). Then a probe runs {@value #BLOCKS} alternating blocks of steps on all threads and on 1 ({@code 1, N,
  * 1, N} or {@code N, 1, N, 1}, so a drift in speed, as during JIT warm-up, affects both arms alike); a
  * block ends after {@value #MIN_BLOCK_STEPS} steps once it has lasted {@value #BLOCK_NANOS} ns, or after
- * {@value #MAX_BLOCK_STEPS} steps, so a much slower arm runs few steps. The arm whose median step is
- * faster by more than {@value #MARGIN} is used until the next probe. The probe's cost is the slower
+ * {@value #MAX_BLOCK_STEPS} steps, so a much slower arm runs few steps. The arm whose mean step (without
+ * its slowest) is faster by more than {@value #MARGIN} is used until the next probe. The probe's cost is the slower
  * arm's steps times how much slower they were; the next probe comes {@value #INTERVAL_PROBES} times that
  * cost later (at least {@value #MIN_INTERVAL_NANOS} ns), so probing stays near 1% of the run however slow
  * one arm is; on all threads, each probe that keeps the choice doubles the interval (up to
  * {@value #MAX_INTERVAL_NANOS} ns unless the cost asks for more). A probe comes sooner once
- * {@value #DRIFT_STEPS} steps in a row took more than {@value #DRIFT} away from the chosen arm's median
+ * {@value #DRIFT_STEPS} steps in a row took more than {@value #DRIFT} away from the chosen arm's mean
  * at the last probe (warm-up ending, the other core filling or emptying), a quarter of that interval
  * after the last probe. Allocation-free: the step times go into preallocated arrays.
  */
@@ -37,9 +36,9 @@ final class ThreadTuner {
 
     static final long HOLD_NANOS = 2_000_000_000L;
     static final int BLOCKS = 4;
-    static final long BLOCK_NANOS = 3_000_000;
+    static final long BLOCK_NANOS = 8_000_000;
     static final int MIN_BLOCK_STEPS = 3;
-    static final int MAX_BLOCK_STEPS = 32;
+    static final int MAX_BLOCK_STEPS = 64;
     static final double MARGIN = 0.03;
     static final int INTERVAL_PROBES = 100;
     static final long MIN_INTERVAL_NANOS = 250_000_000;
@@ -66,7 +65,7 @@ final class ThreadTuner {
     private boolean probeDue;
     /** Time of the first step's start, 0 before it. */
     private long firstStep;
-    /** The chosen arm's median step at the last probe, and how many steps in a row have been far from it. */
+    /** The chosen arm's mean step at the last probe, and how many steps in a row have been far from it. */
     private long reference;
     /** Probes in a row that kept the choice: each doubles the interval to the next. */
     private int confirmed;
@@ -130,7 +129,7 @@ final class ThreadTuner {
         int arm = armOfStep;
         samples[arm][counts[arm]++] = took;
         // a block ends after MIN_BLOCK_STEPS steps and BLOCK_NANOS, or MAX_BLOCK_STEPS steps: so a much
-        // slower arm runs few steps, and a fast one enough for a stable median
+        // slower arm runs few steps, and a fast one enough for a stable mean
         if (++stepsInBlock < MIN_BLOCK_STEPS || (end - blockStart < BLOCK_NANOS && stepsInBlock < MAX_BLOCK_STEPS)) {
             return;
         }
@@ -140,8 +139,8 @@ final class ThreadTuner {
             return;
         }
         block = -1;
-        long all = median(samples[0], counts[0]);
-        long one = median(samples[1], counts[1]);
+        long all = trimmedMean(samples[0], counts[0]);
+        long one = trimmedMean(samples[1], counts[1]);
         long current = choice == 0 ? all : one;
         long other = choice == 0 ? one : all;
         if (other < current * (1 - MARGIN)) {
@@ -200,8 +199,19 @@ final class ThreadTuner {
         return stepsOn.clone();
     }
 
-    private static long median(long[] a, int n) {
-        Arrays.sort(a, 0, n);
-        return a[n / 2];
+    /**
+     * Mean step time of an arm without its slowest step: the mean, because throughput is what counts
+     * (with another process on the second core, 2-thread steps are fast or slow depending on whether the
+     * worker got its time slice, and the median can pick the wrong arm); without the slowest step, so
+     * one GC pause does not decide.
+     */
+    private static long trimmedMean(long[] a, int n) {
+        long sum = 0;
+        long max = Long.MIN_VALUE;
+        for (int i = 0; i < n; i++) {
+            sum += a[i];
+            max = Math.max(max, a[i]);
+        }
+        return n > 1 ? (sum - max) / (n - 1) : sum;
     }
 }
