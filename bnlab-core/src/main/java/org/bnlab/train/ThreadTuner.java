@@ -16,25 +16,27 @@ import org.bnlab.kernel.Parallel;
  * thread reads next pays it. With another process on the second core, or the JIT compiler busy on it
  * during warm-up, one thread can also win. Nothing in the step can see this; timing it can.
  *
- * <p>How: for the first {@value #HOLD_NANOS} ns of steps, all threads, whatever they measure: in that
- * time the JIT compiles the step, and code run only by short probes on all threads is compiled later
- * and worse (JDK 17: a trainer that chose 1 thread during warm-up measured its 2-thread steps at 1.0 ms
- * for 10 s, where a 2-thread run takes 0.70). Then a probe runs {@value #BLOCKS} alternating blocks of steps on all threads and on 1 ({@code 1, N,
- * 1, N} or {@code N, 1, N, 1}, so a drift in speed, as during JIT warm-up, affects both arms alike); a
- * block ends after {@value #MIN_BLOCK_STEPS} steps once it has lasted {@value #BLOCK_NANOS} ns, or after
- * {@value #MAX_BLOCK_STEPS} steps, so a much slower arm runs few steps. The arm whose mean step (without
- * its slowest) is faster by more than {@value #MARGIN} is used until the next probe. The probe's cost is the slower
- * arm's steps times how much slower they were; the next probe comes {@value #INTERVAL_PROBES} times that
- * cost later (at least {@value #MIN_INTERVAL_NANOS} ns), so probing stays near 1% of the run however slow
- * one arm is; on all threads, each probe that keeps the choice doubles the interval (up to
- * {@value #MAX_INTERVAL_NANOS} ns unless the cost asks for more). A probe comes sooner once
- * {@value #DRIFT_STEPS} steps in a row took more than {@value #DRIFT} away from the chosen arm's mean
- * at the last probe (warm-up ending, the other core filling or emptying), a quarter of that interval
- * after the last probe. Allocation-free: the step times go into preallocated arrays.
+ * <p>How: from the second step on, a probe runs {@value #BLOCKS} alternating blocks of steps on all
+ * threads and on 1 ({@code 1, N, 1, N} or {@code N, 1, N, 1}, so a drift in speed, as during JIT
+ * warm-up, affects both arms alike); a block ends after {@value #MIN_BLOCK_STEPS} steps once it has
+ * lasted {@value #BLOCK_NANOS} ns, or after {@value #MAX_BLOCK_STEPS} steps, so a much slower arm runs
+ * few steps. The arm whose mean step (without its slowest) is faster by more than {@value #MARGIN} is
+ * used until the next probe. The probe's cost is the slower arm's steps times how much slower they
+ * were; the next probe comes {@value #INTERVAL_PROBES} times that cost later (at least
+ * {@value #MIN_INTERVAL_NANOS} ns), so probing stays near 1% of the run however slow one arm is; on all
+ * threads, each probe that keeps the choice doubles the interval (up to {@value #MAX_INTERVAL_NANOS} ns
+ * unless the cost asks for more). A probe comes sooner once {@value #DRIFT_STEPS} steps in a row took
+ * more than {@value #DRIFT} away from the chosen arm's mean at the last probe (warm-up ending, the other
+ * core filling or emptying), a quarter of that interval after the last probe. Allocation-free: the step
+ * times go into preallocated arrays.
+ *
+ * <p>The 1-thread arm caps the caller at 1 thread ({@link Parallel#limitCallerThreads}), which still
+ * runs each call through the pool's code as a one-chunk job: so that code stays compiled as in a
+ * 2-thread run. Without that, on JDK 17, a trainer that chose 1 thread during warm-up measured its
+ * 2-thread steps at 1.0 ms for 10 s, where a 2-thread run takes 0.70.
  */
 final class ThreadTuner {
 
-    static final long HOLD_NANOS = 2_000_000_000L;
     static final int BLOCKS = 4;
     static final long BLOCK_NANOS = 8_000_000;
     static final int MIN_BLOCK_STEPS = 3;
@@ -62,9 +64,7 @@ final class ThreadTuner {
     private long nextProbe;
     /** Earliest start of a probe brought forward by a drift in step time. */
     private long nextEarlyProbe;
-    private boolean probeDue;
-    /** Time of the first step's start, 0 before it. */
-    private long firstStep;
+    private boolean probeDue = true;
     /** The chosen arm's mean step at the last probe, and how many steps in a row have been far from it. */
     private long reference;
     /** Probes in a row that kept the choice: each doubles the interval to the next. */
@@ -75,30 +75,15 @@ final class ThreadTuner {
     private int armOfStep;
     private int previousCap;
 
-    private final long holdNanos;
-
-    /** A tuner timed by {@code clock} (nanoseconds, e.g. {@code System::nanoTime}), holding all threads {@value #HOLD_NANOS} ns. */
+    /** A tuner timed by {@code clock} (nanoseconds, e.g. {@code System::nanoTime}). */
     ThreadTuner(LongSupplier clock) {
-        this(clock, HOLD_NANOS);
-    }
-
-    /** A tuner timed by {@code clock} that holds all threads for the first {@code holdNanos} ns of steps. */
-    ThreadTuner(LongSupplier clock, long holdNanos) {
-        if (holdNanos < 0) {
-            throw new IllegalArgumentException("ThreadTuner: hold must be >= 0 ns, got " + holdNanos);
-        }
         this.clock = clock;
-        this.holdNanos = holdNanos;
     }
 
     /** Before a step: caps the calling thread's kernels at the arm this step runs on. */
     void beforeStep() {
         long now = clock.getAsLong();
-        if (firstStep == 0) {
-            firstStep = now == 0 ? 1 : now;
-            nextProbe = firstStep + holdNanos;
-        }
-        if (block < 0 && probeDue && Parallel.threads() > 1) {
+        if (block < 0 && probeDue && lastStepNanos > 0 && Parallel.threads() > 1) { // not on the first step: no time yet
             startProbe(now);
         }
         armOfStep = block < 0 ? choice : (block % 2 == 0 ? firstArm : 1 - firstArm);
@@ -167,10 +152,6 @@ final class ThreadTuner {
 
     /** Between probes: a probe is due at its time, or earlier once the step time has drifted from the reference. */
     private void watchDrift(long now, long took) {
-        if (reference == 0) { // no probe yet: the first comes after the hold
-            probeDue = now - nextProbe >= 0;
-            return;
-        }
         if (reference > 0 && Math.abs(took - reference) > DRIFT * reference) {
             drifted++;
         } else {

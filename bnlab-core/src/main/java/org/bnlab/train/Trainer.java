@@ -107,7 +107,7 @@ public final class Trainer {
         listeners.addAll(b.listeners);
         // replicas run on threads of their own (one model each): no choice to make there
         boolean tune = b.threadTuning != null ? b.threadTuning : Parallel.defaultThreadCount();
-        this.tuner = tune && parallel == null && shard == null ? new ThreadTuner(System::nanoTime, b.threadTuningHold) : null;
+        this.tuner = tune && parallel == null && shard == null ? new ThreadTuner(System::nanoTime) : null;
     }
 
     /** A builder training {@code model} on {@code train}; defaults: SGD lr 0.01, batch 64, seed 0. */
@@ -467,7 +467,6 @@ public final class Trainer {
         private Collective collective;
         private int rank;
         private Boolean threadTuning;
-        private long threadTuningHold = ThreadTuner.HOLD_NANOS;
 
         private Builder(Module model, Split train) {
             if (model == null || train == null) {
@@ -582,12 +581,6 @@ public final class Trainer {
          */
         public Builder threadTuning(boolean on) {
             this.threadTuning = on;
-            return this;
-        }
-
-        /** For tests: how long the thread tuning holds all threads before its first probe. */
-        Builder threadTuningHold(long nanos) {
-            this.threadTuningHold = nanos;
             return this;
         }
 

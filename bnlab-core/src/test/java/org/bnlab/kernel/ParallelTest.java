@@ -50,6 +50,9 @@ class ParallelTest {
                 Parallel.forRange(4096, 16, (from, to) -> ran.add(Thread.currentThread()));
             }
             assertEquals(java.util.Set.of(Thread.currentThread()), ran, "capped at 1: every chunk on the caller");
+            java.util.List<String> ranges = new java.util.ArrayList<>();
+            Parallel.forRange(4096, 16, (from, to) -> ranges.add(from + ".." + to));
+            assertEquals(java.util.List.of("0..4096"), ranges, "capped at 1: one chunk, as a serial call");
             // another thread is not capped by this one's cap
             java.util.Set<Thread> other = java.util.concurrent.ConcurrentHashMap.newKeySet();
             Thread t = new Thread(() -> {

@@ -108,7 +108,7 @@ class TrainerTest {
             a.fitTo(cfg.steps());
             assertNull(a.stepsByThreads(), "no tuning when the thread count was chosen");
             Parallel.setThreads(2);
-            Trainer b = cfg.trainerBuilder(data, Models.build(cfg.model(), cfg.seed())).threadTuning(true).threadTuningHold(0).build();
+            Trainer b = cfg.trainerBuilder(data, Models.build(cfg.model(), cfg.seed())).threadTuning(true).build();
             b.fitTo(cfg.steps());
             long[] by = b.stepsByThreads();
             assertTrue(by[0] > 0 && by[1] > 0, "a probe ran steps on both: " + by[0] + " / " + by[1]);

@@ -58,7 +58,7 @@ class TrainingAllocationTest {
         try {
             TrainConfig cfg = new TrainConfig("mnist-sample", null, false, ModelSpec.paperMlp(true, 1.0), "sgd", 0.1, 0.9, true, 1e-4,
                     "cosine", 1, 1, 60, 100_000, 100_000, 1, 1.0);
-            Trainer t = cfg.trainerBuilder(data, Models.build(cfg.model(), cfg.seed())).threadTuning(true).threadTuningHold(0).build();
+            Trainer t = cfg.trainerBuilder(data, Models.build(cfg.model(), cfg.seed())).threadTuning(true).build();
             long best = AllocationMeter.bestOfRounds(10, 400, t::trainStep);
             assertEquals(0, best, "bytes allocated by 400 steady-state tuned steps");
             long[] by = t.stepsByThreads();
