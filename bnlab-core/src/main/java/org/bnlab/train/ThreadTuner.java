@@ -21,14 +21,14 @@ import org.bnlab.kernel.Parallel;
  * warm-up, affects both arms alike); a block ends after {@value #MIN_BLOCK_STEPS} steps once it has
  * lasted {@value #BLOCK_NANOS} ns, or after {@value #MAX_BLOCK_STEPS} steps, so a much slower arm runs
  * few steps. The arm whose mean step (without its slowest) is faster by more than {@value #MARGIN} is
- * used until the next probe. The probe's cost is the slower arm's steps times how much slower they
- * were; the next probe comes {@value #INTERVAL_PROBES} times that cost later (at least
- * {@value #MIN_INTERVAL_NANOS} ns), so probing stays near 1% of the run however slow one arm is; on all
- * threads, each probe that keeps the choice doubles the interval (up to {@value #MAX_INTERVAL_NANOS} ns
- * unless the cost asks for more). A probe comes sooner once {@value #DRIFT_STEPS} steps in a row took
- * more than {@value #DRIFT} away from the chosen arm's mean at the last probe (warm-up ending, the other
- * core filling or emptying), a quarter of that interval after the last probe. Allocation-free: the step
- * times go into preallocated arrays.
+ * used until the next probe; after two blocks already when one arm is {@value #CLEAR} times faster.
+ * The probe's cost is the slower arm's steps times how much slower they were; the next probe comes
+ * {@value #INTERVAL_PROBES} times that cost later (at least {@value #MIN_INTERVAL_NANOS} ns), so probing
+ * stays near 1% of the run however slow one arm is; on all threads, each probe that keeps the choice
+ * doubles the interval (up to {@value #MAX_INTERVAL_NANOS} ns unless the cost asks for more). A probe
+ * comes sooner once {@value #DRIFT_STEPS} steps in a row took more than {@value #DRIFT} away from the
+ * chosen arm's mean at the last probe (warm-up ending, the other core filling or emptying), a quarter
+ * of that interval after the last probe. Allocation-free: the step times go into preallocated arrays.
  *
  * <p>The 1-thread arm caps the caller at 1 thread ({@link Parallel#limitCallerThreads}), which still
  * runs each call through the pool's code as a one-chunk job: so that code stays compiled as in a
@@ -42,6 +42,7 @@ final class ThreadTuner {
     static final int MIN_BLOCK_STEPS = 3;
     static final int MAX_BLOCK_STEPS = 64;
     static final double MARGIN = 0.03;
+    static final double CLEAR = 2.0;
     static final int INTERVAL_PROBES = 100;
     static final long MIN_INTERVAL_NANOS = 250_000_000;
     static final long MAX_INTERVAL_NANOS = 4_000_000_000L;
@@ -120,12 +121,16 @@ final class ThreadTuner {
         }
         stepsInBlock = 0;
         blockStart = end;
-        if (++block < BLOCKS) {
+        ++block;
+        long all = trimmedMean(samples[0], counts[0]);
+        long one = trimmedMean(samples[1], counts[1]);
+        // after one block of each arm, a clear winner (CLEAR times faster) ends the probe: repeating it
+        // would only add slow steps (during JIT warm-up, 2-thread steps can take 10x longer)
+        boolean clear = block == 2 && Math.max(all, one) >= CLEAR * Math.min(all, one);
+        if (block < BLOCKS && !clear) {
             return;
         }
         block = -1;
-        long all = trimmedMean(samples[0], counts[0]);
-        long one = trimmedMean(samples[1], counts[1]);
         long current = choice == 0 ? all : one;
         long other = choice == 0 ? one : all;
         if (other < current * (1 - MARGIN)) {
