@@ -63,8 +63,11 @@ public final class Parallel {
     private static volatile int threads = defaultThreads();
     /** Whether the thread count was chosen (property or {@link #setThreads}) rather than defaulted. */
     private static volatile boolean chosen = System.getProperty("bnlab.threads") != null;
-    /** Per calling thread: the most threads its calls may use, 0 for no cap. */
-    private static final ThreadLocal<int[]> CALLER_LIMIT = ThreadLocal.withInitial(() -> new int[1]);
+    /**
+     * Per calling thread: [0] the most threads its calls may use (0: no cap), [1] 1 if calls capped at 1
+     * thread keep the chunks of an uncapped call (see {@link #keepChunksWhenCapped}).
+     */
+    private static final ThreadLocal<int[]> CALLER_LIMIT = ThreadLocal.withInitial(() -> new int[2]);
 
     // The job being run: written by the caller before it publishes a new generation in STATE, read by
     // a thread between reading STATE and claiming a chunk with a compare-and-set on it (which fails if
@@ -127,8 +130,8 @@ public final class Parallel {
     /**
      * Caps the threads that calls made from the current thread use, at {@code max} (0: no cap, use
      * {@link #threads()}); returns the previous cap. Results do not depend on it, only speed. A cap of 1
-     * with more threads configured still runs each call through the pool, as a job of one chunk that no
-     * worker claims: the same compiled code as an uncapped call, at the cost of a serial call.
+     * with more threads configured still runs each call through the pool, as a job that no worker
+     * claims: one chunk, or the uncapped call's chunks ({@link #keepChunksWhenCapped}).
      */
     public static int limitCallerThreads(int max) {
         if (max < 0) {
@@ -137,6 +140,23 @@ public final class Parallel {
         int[] cap = CALLER_LIMIT.get();
         int previous = cap[0];
         cap[0] = max;
+        return previous;
+    }
+
+    /**
+     * Whether calls from the current thread, when capped at 1 thread, keep the chunks an uncapped call
+     * would have (run one after another by the caller) instead of running as one chunk; returns the
+     * previous setting. The one chunk is faster (a GEMM packs its B once, not once per chunk: 0.80 vs
+     * 0.84 ms for the paper MLP's step at batch 256), but a kernel that never sees its chunked ranges
+     * gets compiled without them: C2 leaves the branches it never saw as traps, and the first uncapped
+     * call then falls back to the interpreter, where Vector API code runs about 100x slower (measured:
+     * 2-thread steps of 3-20 ms for seconds after a stretch of 1-thread steps). The thread tuning keeps
+     * the chunks on some of its 1-thread steps so that the chunked ranges stay compiled.
+     */
+    public static boolean keepChunksWhenCapped(boolean keep) {
+        int[] cap = CALLER_LIMIT.get();
+        boolean previous = cap[1] != 0;
+        cap[1] = keep ? 1 : 0;
         return previous;
     }
 
@@ -152,10 +172,10 @@ public final class Parallel {
             return;
         }
         int t = threads;
-        int cap = CALLER_LIMIT.get()[0];
-        // a cap of 1 runs the call as a job of one chunk that only the caller claims: the pool's code stays
-        // hot (JIT) while the trainer runs steps on 1 thread, and is compiled as in a 2-thread run when
-        // it switches back (JDK 17, without this: 2-thread steps at 1.0 ms for seconds, against 0.70)
+        int[] limit = CALLER_LIMIT.get();
+        int cap = limit[0];
+        // a cap of 1 runs the call as a job that only the caller claims, so the pool's code stays hot
+        // (JIT) while the trainer runs steps on 1 thread
         boolean callerOnly = cap == 1 && t > 1;
         if (cap > 1 && cap < t) {
             t = cap;
@@ -168,7 +188,8 @@ public final class Parallel {
         }
         try {
             ensureWorkers(parts - 1);
-            int chunks = callerOnly ? 1 : chunks(n, grain, parts); // one chunk: no per-chunk cost (GEMM packing)
+            // capped at 1: one chunk (no per-chunk cost such as a GEMM's packing), or the uncapped chunks
+            int chunks = callerOnly && limit[1] == 0 ? 1 : chunks(n, grain, parts);
             // close the new generation before writing its fields: a thread that read the previous
             // job's state cannot claim (its compare-and-set fails) and none can claim from this one yet
             long gen = (STATE.get(CELL) >>> 32) + 1;

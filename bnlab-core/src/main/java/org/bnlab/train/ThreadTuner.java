@@ -31,9 +31,12 @@ import org.bnlab.kernel.Parallel;
  * of that interval after the last probe. Allocation-free: the step times go into preallocated arrays.
  *
  * <p>The 1-thread arm caps the caller at 1 thread ({@link Parallel#limitCallerThreads}), which still
- * runs each call through the pool's code as a one-chunk job: so that code stays compiled as in a
- * 2-thread run. Without that, on JDK 17, a trainer that chose 1 thread during warm-up measured its
- * 2-thread steps at 1.0 ms for 10 s, where a 2-thread run takes 0.70.
+ * runs each call through the pool's code, as one chunk; one 1-thread step in {@value #CHUNKED_EVERY} runs
+ * the chunks of a 2-thread step instead ({@link Parallel#keepChunksWhenCapped}), so that the pool and
+ * the kernels stay compiled for what a 2-thread step does. Without that, a kernel compiled while only
+ * whole ranges came keeps traps for the chunked ones, and the first 2-thread steps after a stretch on 1
+ * thread ran interpreted: 3-20 ms for seconds (JDK 25), or 1.0 ms for 10 s where a 2-thread run takes
+ * 0.70 (JDK 17), so the probes kept choosing 1 thread.
  */
 final class ThreadTuner {
 
@@ -43,6 +46,7 @@ final class ThreadTuner {
     static final int MAX_BLOCK_STEPS = 64;
     static final double MARGIN = 0.03;
     static final double CLEAR = 2.0;
+    static final int CHUNKED_EVERY = 8;
     static final int INTERVAL_PROBES = 100;
     static final long MIN_INTERVAL_NANOS = 250_000_000;
     static final long MAX_INTERVAL_NANOS = 4_000_000_000L;
@@ -75,6 +79,7 @@ final class ThreadTuner {
     private long stepStart;
     private int armOfStep;
     private int previousCap;
+    private boolean previousKeep;
 
     /** A tuner timed by {@code clock} (nanoseconds, e.g. {@code System::nanoTime}). */
     ThreadTuner(LongSupplier clock) {
@@ -89,6 +94,9 @@ final class ThreadTuner {
         }
         armOfStep = block < 0 ? choice : (block % 2 == 0 ? firstArm : 1 - firstArm);
         previousCap = Parallel.limitCallerThreads(armOfStep == 0 ? 0 : 1);
+        // one 1-thread step in CHUNKED_EVERY runs the 2-thread chunks (on this thread): kernels then stay
+        // compiled for the ranges a 2-thread step gives them (see Parallel.keepChunksWhenCapped)
+        previousKeep = Parallel.keepChunksWhenCapped(armOfStep == 1 && stepsOn[1] % CHUNKED_EVERY == 0);
         stepStart = clock.getAsLong();
     }
 
@@ -105,6 +113,7 @@ final class ThreadTuner {
     void afterStep() {
         long end = clock.getAsLong();
         Parallel.limitCallerThreads(previousCap);
+        Parallel.keepChunksWhenCapped(previousKeep);
         long took = end - stepStart;
         lastStepNanos = took;
         stepsOn[armOfStep]++;

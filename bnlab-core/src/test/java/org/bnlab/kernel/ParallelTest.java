@@ -2,6 +2,7 @@ package org.bnlab.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -44,6 +45,7 @@ class ParallelTest {
         int before = Parallel.threads();
         Parallel.setThreads(2);
         try {
+            Thread main = Thread.currentThread();
             java.util.Set<Thread> ran = java.util.concurrent.ConcurrentHashMap.newKeySet();
             assertEquals(0, Parallel.limitCallerThreads(1));
             for (int job = 0; job < 200; job++) {
@@ -53,6 +55,16 @@ class ParallelTest {
             java.util.List<String> ranges = new java.util.ArrayList<>();
             Parallel.forRange(4096, 16, (from, to) -> ranges.add(from + ".." + to));
             assertEquals(java.util.List.of("0..4096"), ranges, "capped at 1: one chunk, as a serial call");
+            assertFalse(Parallel.keepChunksWhenCapped(true));
+            ranges.clear();
+            Parallel.forRange(4096, 16, (from, to) -> ranges.add(Thread.currentThread() == main ? from + ".." + to : "worker"));
+            java.util.List<String> expected = new java.util.ArrayList<>();
+            int chunks = Parallel.chunks(4096, 16, 2);
+            for (int c = 0; c < chunks; c++) {
+                expected.add(Parallel.chunkStart(4096, 16, chunks, c) + ".." + Parallel.chunkStart(4096, 16, chunks, c + 1));
+            }
+            assertEquals(expected, ranges, "capped at 1, chunks kept: a 2-thread call's chunks, in order, on the caller");
+            assertTrue(Parallel.keepChunksWhenCapped(false));
             // another thread is not capped by this one's cap
             java.util.Set<Thread> other = java.util.concurrent.ConcurrentHashMap.newKeySet();
             Thread t = new Thread(() -> {
@@ -70,6 +82,7 @@ class ParallelTest {
             assertThrows(IllegalArgumentException.class, () -> Parallel.limitCallerThreads(-1));
         } finally {
             Parallel.limitCallerThreads(0);
+            Parallel.keepChunksWhenCapped(false);
             Parallel.setThreads(before);
         }
     }
