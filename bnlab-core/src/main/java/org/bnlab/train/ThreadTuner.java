@@ -65,7 +65,7 @@ final class ThreadTuner {
     private int stepsInBlock;
     private long blockStart;
     private int firstArm;
-    /** Earliest start of the next probe: at the first step's end, then set by each probe. */
+    /** Earliest start of the next probe, set by each probe (the first probe starts at the second step). */
     private long nextProbe;
     /** Earliest start of a probe brought forward by a drift in step time. */
     private long nextEarlyProbe;
