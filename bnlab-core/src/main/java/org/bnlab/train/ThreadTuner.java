@@ -16,7 +16,11 @@ import org.bnlab.kernel.Parallel;
  * thread reads next pays it. With another process on the second core, or the JIT compiler busy on it
  * during warm-up, one thread can also win. Nothing in the step can see this; timing it can.
  *
- * <p>How: from the second step on, a probe runs {@value #BLOCKS} alternating blocks of steps on all
+ * <p>How: the steps start on 1 thread, and the first probe comes once the step time has settled (two
+ * windows of {@value #WARM_WINDOW} steps within {@value #WARM_TOLERANCE} of each other) or
+ * {@value #WARM_MAX_NANOS} ns after the first step: while the JIT compiler works, it holds the second
+ * core, and probing 2-thread steps then (up to 10x slower) cost a 3,000-step run 3-7% against 1 thread.
+ * A probe runs {@value #BLOCKS} alternating blocks of steps on all
  * threads and on 1 ({@code 1, N, 1, N} or {@code N, 1, N, 1}, so a drift in speed, as during JIT
  * warm-up, affects both arms alike); a block ends after {@value #MIN_BLOCK_STEPS} steps once it has
  * lasted {@value #BLOCK_NANOS} ns, or after {@value #MAX_BLOCK_STEPS} steps, so a much slower arm runs
@@ -52,14 +56,17 @@ final class ThreadTuner {
     static final long MAX_INTERVAL_NANOS = 4_000_000_000L;
     static final double DRIFT = 0.25;
     static final int DRIFT_STEPS = 16;
+    static final int WARM_WINDOW = 32;
+    static final double WARM_TOLERANCE = 0.10;
+    static final long WARM_MAX_NANOS = 3_000_000_000L;
 
     private final LongSupplier clock;
     private final long[][] samples = new long[2][BLOCKS / 2 * MAX_BLOCK_STEPS];
     private final int[] counts = new int[2];
     private final long[] stepsOn = new long[2];
 
-    /** Arm used between probes: 0 = all threads, 1 = the caller's thread alone. */
-    private int choice;
+    /** Arm used between probes: 0 = all threads, 1 = the caller's thread alone (the start: see warm-up). */
+    private int choice = 1;
     /** Probe in progress: the current block (0..BLOCKS-1), or -1 between probes. */
     private int block = -1;
     private int stepsInBlock;
@@ -69,7 +76,12 @@ final class ThreadTuner {
     private long nextProbe;
     /** Earliest start of a probe brought forward by a drift in step time. */
     private long nextEarlyProbe;
-    private boolean probeDue = true;
+    private boolean probeDue;
+    /** Warm-up: the start of the first step, and the sums of the current and the previous window of steps. */
+    private long firstStep = Long.MIN_VALUE;
+    private long windowSum;
+    private long previousWindow;
+    private int windowSteps;
     /** The chosen arm's mean step at the last probe, and how many steps in a row have been far from it. */
     private long reference;
     /** Probes in a row that kept the choice: each doubles the interval to the next. */
@@ -89,7 +101,10 @@ final class ThreadTuner {
     /** Before a step: caps the calling thread's kernels at the arm this step runs on. */
     void beforeStep() {
         long now = clock.getAsLong();
-        if (block < 0 && probeDue && lastStepNanos > 0 && Parallel.threads() > 1) { // not on the first step: no time yet
+        if (firstStep == Long.MIN_VALUE) {
+            firstStep = now;
+        }
+        if (block < 0 && probeDue && Parallel.threads() > 1) {
             startProbe(now);
         }
         armOfStep = block < 0 ? choice : (block % 2 == 0 ? firstArm : 1 - firstArm);
@@ -164,8 +179,28 @@ final class ThreadTuner {
         nextEarlyProbe = end + Math.max(MIN_INTERVAL_NANOS, INTERVAL_PROBES * lost) / 4;
     }
 
+    /**
+     * Before the first probe: due once the step time has settled (two windows of WARM_WINDOW steps within
+     * WARM_TOLERANCE of each other) or WARM_MAX_NANOS after the first step, whichever comes first.
+     */
+    private void watchWarmUp(long now, long took) {
+        windowSum += took;
+        if (++windowSteps == WARM_WINDOW) {
+            boolean settled = previousWindow > 0 && Math.abs(windowSum - previousWindow) <= WARM_TOLERANCE * previousWindow;
+            previousWindow = windowSum;
+            windowSum = 0;
+            windowSteps = 0;
+            probeDue = settled;
+        }
+        probeDue |= now - firstStep >= WARM_MAX_NANOS;
+    }
+
     /** Between probes: a probe is due at its time, or earlier once the step time has drifted from the reference. */
     private void watchDrift(long now, long took) {
+        if (reference == 0) {
+            watchWarmUp(now, took);
+            return;
+        }
         if (reference > 0 && Math.abs(took - reference) > DRIFT * reference) {
             drifted++;
         } else {

@@ -107,7 +107,7 @@ public final class Trainer {
         listeners.addAll(b.listeners);
         // replicas run on threads of their own (one model each): no choice to make there
         boolean tune = b.threadTuning != null ? b.threadTuning : Parallel.defaultThreadCount();
-        this.tuner = tune && parallel == null && shard == null ? new ThreadTuner(System::nanoTime) : null;
+        this.tuner = tune && parallel == null && shard == null ? new ThreadTuner(b.tuningClock) : null;
     }
 
     /** A builder training {@code model} on {@code train}; defaults: SGD lr 0.01, batch 64, seed 0. */
@@ -467,6 +467,7 @@ public final class Trainer {
         private Collective collective;
         private int rank;
         private Boolean threadTuning;
+        private java.util.function.LongSupplier tuningClock = System::nanoTime;
 
         private Builder(Module model, Split train) {
             if (model == null || train == null) {
@@ -581,6 +582,12 @@ public final class Trainer {
          */
         public Builder threadTuning(boolean on) {
             this.threadTuning = on;
+            return this;
+        }
+
+        /** For tests: the clock the thread tuning times steps with (nanoseconds). */
+        Builder tuningClock(java.util.function.LongSupplier clock) {
+            this.tuningClock = clock;
             return this;
         }
 

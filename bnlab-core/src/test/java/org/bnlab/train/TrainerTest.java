@@ -102,13 +102,16 @@ class TrainerTest {
     void threadTuningDoesNotChangeResults() {
         int saved = Parallel.threads();
         try {
-            TrainConfig cfg = config(new ModelSpec("mlp", 1, 28, 28, 10, List.of(64), "relu", true, "default", 0, 0), "sgd", 0.1, 0.9, 60, 0.1);
+            TrainConfig cfg = config(new ModelSpec("mlp", 1, 28, 28, 10, List.of(64), "relu", true, "default", 0, 0), "sgd", 0.1, 0.9, 150, 0.1);
             Parallel.setThreads(1);
             Trainer a = cfg.trainer(data);
             a.fitTo(cfg.steps());
             assertNull(a.stepsByThreads(), "no tuning when the thread count was chosen");
             Parallel.setThreads(2);
-            Trainer b = cfg.trainerBuilder(data, Models.build(cfg.model(), cfg.seed())).threadTuning(true).build();
+            long[] clock = {0};
+            // a clock of 1 ms per reading: the warm-up settles after two windows, then a probe runs both arms
+            Trainer b = cfg.trainerBuilder(data, Models.build(cfg.model(), cfg.seed())).threadTuning(true)
+                    .tuningClock(() -> clock[0] += 1_000_000).build();
             b.fitTo(cfg.steps());
             long[] by = b.stepsByThreads();
             assertTrue(by[0] > 0 && by[1] > 0, "a probe ran steps on both: " + by[0] + " / " + by[1]);
