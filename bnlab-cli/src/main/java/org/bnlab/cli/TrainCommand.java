@@ -309,7 +309,8 @@ public final class TrainCommand implements Callable<Integer> {
             throw ExitCodes.naming(finalFile, e);
         }
         String split = byThreads == null || byThreads[1] == 0 ? ""
-                : String.format(" (%.0f%% of steps on 1 thread, measured faster)", 100.0 * byThreads[1] / (byThreads[0] + byThreads[1]));
+                : String.format(" (%.0f%% of steps on 1 thread: the start, and where it measured faster)",
+                        100.0 * byThreads[1] / (byThreads[0] + byThreads[1]));
         System.out.printf("done: test accuracy %.2f%%, test loss %.4f, %.0f steps/s%s; wrote %s%n",
                 100 * test.accuracy(), test.loss(), stepsPerSecond, split, out);
         return 0;
