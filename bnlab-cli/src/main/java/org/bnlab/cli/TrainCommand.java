@@ -294,7 +294,7 @@ public final class TrainCommand implements Callable<Integer> {
         long[] byThreads = trainer.stepsByThreads();
         if (byThreads != null) {
             // the thread tuning's choices, probes included (the steps' results do not depend on them)
-            fin.put("steps_on_threads", Map.of(String.valueOf(Engine.threads()), byThreads[0], "1", byThreads[1]));
+            fin.put("steps_on_threads", stepsOnThreads(byThreads, Engine.threads()));
         }
         fin.put("train_seconds", seconds);
         fin.put("seed", config.seed());
@@ -308,12 +308,24 @@ public final class TrainCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw ExitCodes.naming(finalFile, e);
         }
-        String split = byThreads == null || byThreads[1] == 0 ? ""
+        String split = byThreads == null || byThreads[1] == 0 || Engine.threads() == 1 ? ""
                 : String.format(" (%.0f%% of steps on 1 thread: the start, and where it measured faster)",
                         100.0 * byThreads[1] / (byThreads[0] + byThreads[1]));
         System.out.printf("done: test accuracy %.2f%%, test loss %.4f, %.0f steps/s%s; wrote %s%n",
                 100 * test.accuracy(), test.loss(), stepsPerSecond, split, out);
         return 0;
+    }
+
+    /**
+     * Thread count -> steps run on it, from the tuning's counts on all {@code threads} ([0]) and on 1
+     * ([1]); merged, because with one core both are "1" (two keys made Map.of throw, and the run end in
+     * a usage message).
+     */
+    static Map<String, Long> stepsOnThreads(long[] byThreads, int threads) {
+        Map<String, Long> on = new LinkedHashMap<>();
+        on.put(String.valueOf(threads), byThreads[0]);
+        on.merge("1", byThreads[1], Long::sum);
+        return on;
     }
 
     /** --norm, or "batch" for --bn; both with different meanings is an error naming both. */

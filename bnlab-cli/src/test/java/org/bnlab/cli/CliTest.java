@@ -34,6 +34,13 @@ class CliTest {
         }
     }
 
+    /** final.json's steps_on_threads: one key per thread count, also on a one-core machine. */
+    @Test
+    void stepsOnThreadsMergesWhenAllIsOne() {
+        assertEquals(java.util.Map.of("2", 900L, "1", 100L), TrainCommand.stepsOnThreads(new long[] {900, 100}, 2));
+        assertEquals(java.util.Map.of("1", 1000L), TrainCommand.stepsOnThreads(new long[] {0, 1000}, 1));
+    }
+
     @Test
     void trainWritesMetricsFinalAndCheckpointAndEvalAgrees(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("run");

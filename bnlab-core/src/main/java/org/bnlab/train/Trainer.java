@@ -141,14 +141,6 @@ public final class Trainer {
     }
 
     /**
-     * Threads the steps use now: {@link Engine#threads()}, or 1 while the thread tuning (on by default
-     * when the thread count is the default) measures that one thread is faster.
-     */
-    public int stepThreads() {
-        return tuner == null ? Engine.threads() : tuner.chosenThreads();
-    }
-
-    /**
      * Steps run so far on all threads ({@code [0]}) and on 1 thread ({@code [1]}) by the thread tuning,
      * its probes included; null without it.
      */
