@@ -61,6 +61,13 @@ public interface BatchNormKernel {
     void backwardInput(float[] x, float[] dy, float[] dx, int off, int n, int C, int s, int c0, int c1,
                        float[] meanHi, float[] meanLo, float[] a, float[] meanDy, float[] k);
 
+    /**
+     * {@code y = x * a[c] + b[c]} as one FMA, subnormal results flushed; y may be x (in place). The eval
+     * forward with folded coefficients (a = gamma * invStd, b = beta - runningMean * a), as PyTorch's CPU
+     * kernel and ONNX Runtime evaluate it.
+     */
+    void affine(float[] x, float[] y, int off, int n, int C, int s, int c0, int c1, float[] a, float[] b);
+
     /** Eval-mode input gradient (statistics are constants): {@code dx = a[c] * dy}. */
     void scale(float[] dy, float[] dx, int off, int n, int C, int s, int c0, int c1, float[] a);
 }

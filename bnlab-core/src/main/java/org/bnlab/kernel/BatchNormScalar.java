@@ -118,6 +118,20 @@ final class BatchNormScalar implements BatchNormKernel {
     }
 
     @Override
+    public void affine(float[] x, float[] y, int off, int n, int C, int s, int c0, int c1, float[] a, float[] b) {
+        for (int i = 0; i < n; i++) {
+            for (int c = c0; c < c1; c++) {
+                float ac = a[c];
+                float bc = b[c];
+                int base = off + (i * C + c) * s;
+                for (int j = 0; j < s; j++) {
+                    y[base + j] = Subnormals.flush(Math.fma(x[base + j], ac, bc));
+                }
+            }
+        }
+    }
+
+    @Override
     public void scale(float[] dy, float[] dx, int off, int n, int C, int s, int c0, int c1, float[] a) {
         for (int i = 0; i < n; i++) {
             for (int c = c0; c < c1; c++) {

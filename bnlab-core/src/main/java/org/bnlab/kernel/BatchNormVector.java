@@ -613,6 +613,53 @@ final class BatchNormVector implements BatchNormKernel {
     }
 
     @Override
+    public void affine(float[] x, float[] y, int off, int n, int C, int s, int c0, int c1, float[] a, float[] b) {
+        if (s == 1) {
+            // [N, C]: rows in memory order, the coefficients as vectors (one load, one FMA, one store)
+            for (int i = 0; i < n; i++) {
+                int row = off + i * C;
+                int c = c0;
+                for (; c + L <= c1; c += L) {
+                    FloatVector r7 = FloatVector.fromArray(F, x, row + c)
+                            .fma(FloatVector.fromArray(F, a, c), FloatVector.fromArray(F, b, c));
+                    // flush subnormals to zero (see Subnormals), written inline so C2 keeps the intrinsics
+                    r7.blend(0f, r7.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(y, row + c);
+                }
+                for (; c < c1; c++) {
+                    y[row + c] = Subnormals.flush(Math.fma(x[row + c], a[c], b[c]));
+                }
+            }
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            for (int c = c0; c < c1; c++) {
+                float ac = a[c];
+                float bc = b[c];
+                FloatVector av = FloatVector.broadcast(F, ac);
+                FloatVector bv = FloatVector.broadcast(F, bc);
+                int base = off + (i * C + c) * s;
+                int j = 0;
+                for (; j + L <= s; j += L) {
+                    FloatVector r8 = FloatVector.fromArray(F, x, base + j).fma(av, bv);
+                    // flush subnormals to zero (see Subnormals), written inline so C2 keeps the intrinsics
+                    r8.blend(0f, r8.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(y, base + j);
+                }
+                if (j < s && s >= L && x != y) {
+                    // the tail as one vector over the run's last L values, as in normalize (not in place)
+                    int t = base + s - L;
+                    FloatVector r9 = FloatVector.fromArray(F, x, t).fma(av, bv);
+                    // flush subnormals to zero (see Subnormals), written inline so C2 keeps the intrinsics
+                    r9.blend(0f, r9.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(y, t);
+                    j = s;
+                }
+                for (; j < s; j++) {
+                    y[base + j] = Subnormals.flush(Math.fma(x[base + j], ac, bc));
+                }
+            }
+        }
+    }
+
+    @Override
     public void scale(float[] dy, float[] dx, int off, int n, int C, int s, int c0, int c1, float[] a) {
         if (s == 1) {
             for (int i = 0; i < n; i++) {

@@ -87,6 +87,27 @@ class BatchNormKernelEquivalenceTest {
         simd.scale(dy, dx1, 0, n, C, s, 0, C, al);
         ref.scale(dy, dx2, 0, n, C, s, 0, C, al);
         assertClose(dx2, dx1, 0, "scale");
+        // eval's folded form: bit-identical, out of place and in place; subnormal results flushed
+        float[] bias = new float[C];
+        for (int c = 0; c < C; c++) {
+            bias[c] = (float) (be[c] - (double) hi[c] * al[c]);
+        }
+        bias[0] = 0f;
+        x[0] = 1e-39f; // x * a + 0 is subnormal for |a| < 1.17: flushed to 0
+        float[] y3 = new float[len];
+        float[] y4 = new float[len];
+        simd.affine(x, y3, 0, n, C, s, 0, C, al, bias);
+        ref.affine(x, y4, 0, n, C, s, 0, C, al, bias);
+        assertClose(y4, y3, 0, "affine");
+        for (int i = 0; i < len; i++) {
+            assertTrue(y3[i] == 0f || Math.abs(y3[i]) >= Float.MIN_NORMAL, "affine[" + i + "] subnormal: " + y3[i]);
+        }
+        if (Math.abs(al[0]) < 1.1f) {
+            assertEquals(0f, y3[0], "affine's subnormal result flushed");
+        }
+        float[] inPlace = x.clone();
+        simd.affine(inPlace, inPlace, 0, n, C, s, 0, C, al, bias);
+        assertClose(y4, inPlace, 0, "affine in place");
     }
 
     private static void assertClose(float[] expected, float[] actual, double rel, String what) {

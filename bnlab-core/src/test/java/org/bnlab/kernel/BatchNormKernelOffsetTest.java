@@ -88,6 +88,10 @@ class BatchNormKernelOffsetTest {
             k.scale(dy, dx, off, n, C, s, 0, C, al);
             k.scale(dyc, dxc, 0, n, C, s, 0, C, al);
             assertView(dx, dxc, off);
+            Arrays.fill(y, 0f);
+            k.affine(x, y, off, n, C, s, 0, C, al, be);
+            k.affine(xc, yc, 0, n, C, s, 0, C, al, be);
+            assertView(y, yc, off);
         }
     }
 

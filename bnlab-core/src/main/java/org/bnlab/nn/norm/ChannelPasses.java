@@ -15,6 +15,7 @@ import org.bnlab.kernel.Parallel;
  *                  S1, S2 = the chunks' sums added in chunk order;  d = S1/m
  *                  mean = shift + d,  var = S2/m - d^2   when d^2 <= var, else the two-pass kernel
  *   normalize:     y = (x - mean) * alpha + beta                                        (read x, write y)
+ *   affine:        y = x * alpha + bias, one FMA (eval, folded coefficients)            (read x, write y)
  *   backwardSums:  sumDy = sum dy, sumDyXmu = sum dy (x - mean), chunk sums in chunk order (read x, dy)
  *   backwardInput: dx = a * (dy - meanDy - (x - mean) * k);  scale: dx = a * dy   (read x, dy, write dx)
  * </pre>
@@ -77,6 +78,7 @@ final class ChannelPasses {
     private final Parallel.RangeTask sumsTask = this::sumsRange;
     private final Parallel.RangeTask backwardSumsTask = this::backwardSumsRange;
     private final Parallel.RangeTask normalizeTask = this::normalizeRange;
+    private final Parallel.RangeTask affineTask = this::affineRange;
     private final Parallel.RangeTask backwardInputTask = this::backwardInputRange;
     private final Parallel.RangeTask scaleTask = this::scaleRange;
 
@@ -130,6 +132,18 @@ final class ChannelPasses {
         curBeta = beta;
         try {
             Parallel.forRange(chunks, grain(s), normalizeTask);
+        } finally {
+            end();
+        }
+    }
+
+    /** y = x * alpha + bias (one FMA). */
+    void affine(float[] x, float[] y, int off, int n, int s, float[] alpha, float[] bias) {
+        int chunks = begin(x, y, off, n, s);
+        curAlpha = alpha;
+        curBeta = bias;
+        try {
+            Parallel.forRange(chunks, grain(s), affineTask);
         } finally {
             end();
         }
@@ -250,6 +264,12 @@ final class ChannelPasses {
     private void normalizeRange(int g0, int g1) {
         for (int g = g0; g < g1; g++) {
             kernel.normalize(curX, curY, chunkOff(g), chunkN(g), channels, curS, 0, channels, curMeanHi, curMeanLo, curAlpha, curBeta);
+        }
+    }
+
+    private void affineRange(int g0, int g1) {
+        for (int g = g0; g < g1; g++) {
+            kernel.affine(curX, curY, chunkOff(g), chunkN(g), channels, curS, 0, channels, curAlpha, curBeta);
         }
     }
 

@@ -97,6 +97,44 @@ class BatchNormOpTest {
     }
 
     @Test
+    void evalForwardFoldedStaysWithinOneRoundingOfTheMeanTermWhenTheMeanIsLarge() {
+        // |mean| / std = 1000: the folded y = x * a + (beta - mean * a) differs from (x - mean) * a + beta
+        // by about one rounding of mean * a (here 1000 * 2^-24 = 6e-5), the size of x's own rounding
+        SplittableRandom r = new SplittableRandom(5);
+        float[] x = randn(r, N * C * S, 1000, 1);
+        float[] runningMean = {1000f, 999.5f, 1000.25f};
+        float[] runningVar = {1f, 1f, 1f};
+        float[] gamma = {1f, 2f, -0.5f};
+        float[] beta = {0.5f, 0f, -1f};
+        BatchNormOp.Saved ctx = new BatchNormOp.Saved(C);
+        float[] y = new float[x.length];
+        BatchNormOp.forwardEval(ctx, x, y, 0, N, S, runningMean, runningVar, gamma, beta, EPS);
+        for (int k = 0; k < x.length; k++) {
+            int c = (k / S) % C;
+            double a = gamma[c] / Math.sqrt(runningVar[c] + EPS);
+            double exact = ((double) x[k] - runningMean[c]) * a + beta[c];
+            double bound = 2 * Math.ulp((float) (runningMean[c] * Math.abs(a))) + 2 * Math.ulp((float) Math.abs(exact));
+            assertEquals(exact, y[k], bound, "y[" + k + "]");
+        }
+    }
+
+    @Test
+    void evalForwardFallsBackToTheUnfoldedFormWhereTheFoldedBiasOverflows() {
+        // mean * alpha = 3e38 * 100 overflows float; (x - mean) * alpha + beta does not
+        float[] x = new float[N * C * S];
+        java.util.Arrays.fill(x, 3e38f);
+        float[] runningMean = {3e38f, 3e38f, 3e38f};
+        float[] runningVar = {1e-4f, 1e-4f, 1e-4f};
+        float[] beta = {0.5f, -2f, 0f};
+        BatchNormOp.Saved ctx = new BatchNormOp.Saved(C);
+        float[] y = new float[x.length];
+        BatchNormOp.forwardEval(ctx, x, y, 0, N, S, runningMean, runningVar, null, beta, 0);
+        for (int k = 0; k < x.length; k++) {
+            assertEquals(beta[(k / S) % C], y[k], 0f, "y[" + k + "]");
+        }
+    }
+
+    @Test
     void runningUpdateWeighsTheNewBatchAndUnbiasesItsVariance() {
         float[] runningMean = {0f, 1f};
         float[] runningVar = {1f, 1f};
