@@ -639,6 +639,14 @@ final class BatchNormVector implements BatchNormKernel {
                 FloatVector bv = FloatVector.broadcast(F, bc);
                 int base = off + (i * C + c) * s;
                 int j = 0;
+                // two vectors per iteration (JDK 17's C2 does not unroll this loop by itself)
+                for (; j + 2 * L <= s; j += 2 * L) {
+                    FloatVector r10 = FloatVector.fromArray(F, x, base + j).fma(av, bv);
+                    FloatVector r11 = FloatVector.fromArray(F, x, base + j + L).fma(av, bv);
+                    // flush subnormals to zero (see Subnormals), written inline so C2 keeps the intrinsics
+                    r10.blend(0f, r10.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(y, base + j);
+                    r11.blend(0f, r11.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(y, base + j + L);
+                }
                 for (; j + L <= s; j += L) {
                     FloatVector r8 = FloatVector.fromArray(F, x, base + j).fma(av, bv);
                     // flush subnormals to zero (see Subnormals), written inline so C2 keeps the intrinsics
