@@ -376,7 +376,29 @@ final class BatchNormVector implements BatchNormKernel {
 
     private static void normalizeDense(float[] x, float[] y, int off, int n, int C, int c0, int c1,
                                        float[] meanHi, float[] meanLo, float[] alpha, float[] beta) {
-        for (int i = 0; i < n; i++) {
+        int i = 0;
+        // two rows per iteration: each coefficient vector loaded once for both (same operations per value)
+        for (; i + 2 <= n; i += 2) {
+            int row = off + i * C;
+            int row2 = row + C;
+            int c = c0;
+            for (; c + L <= c1; c += L) {
+                FloatVector h = FloatVector.fromArray(F, meanHi, c);
+                FloatVector l = FloatVector.fromArray(F, meanLo, c);
+                FloatVector a = FloatVector.fromArray(F, alpha, c);
+                FloatVector b = FloatVector.fromArray(F, beta, c);
+                FloatVector r = FloatVector.fromArray(F, x, row + c).sub(h).sub(l).fma(a, b);
+                FloatVector q = FloatVector.fromArray(F, x, row2 + c).sub(h).sub(l).fma(a, b);
+                // flush subnormals to zero (see Subnormals), written inline so C2 keeps the intrinsics
+                r.blend(0f, r.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(y, row + c);
+                q.blend(0f, q.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(y, row2 + c);
+            }
+            for (; c < c1; c++) {
+                y[row + c] = Subnormals.flush(Math.fma((x[row + c] - meanHi[c]) - meanLo[c], alpha[c], beta[c]));
+                y[row2 + c] = Subnormals.flush(Math.fma((x[row2 + c] - meanHi[c]) - meanLo[c], alpha[c], beta[c]));
+            }
+        }
+        for (; i < n; i++) {
             int row = off + i * C;
             int c = c0;
             for (; c + L <= c1; c += L) {
@@ -615,8 +637,27 @@ final class BatchNormVector implements BatchNormKernel {
     @Override
     public void affine(float[] x, float[] y, int off, int n, int C, int s, int c0, int c1, float[] a, float[] b) {
         if (s == 1) {
-            // [N, C]: rows in memory order, the coefficients as vectors (one load, one FMA, one store)
-            for (int i = 0; i < n; i++) {
+            // [N, C]: rows in memory order, the coefficients as vectors, loaded once per two rows
+            int i = 0;
+            for (; i + 2 <= n; i += 2) {
+                int row = off + i * C;
+                int row2 = row + C;
+                int c = c0;
+                for (; c + L <= c1; c += L) {
+                    FloatVector av = FloatVector.fromArray(F, a, c);
+                    FloatVector bv = FloatVector.fromArray(F, b, c);
+                    FloatVector r12 = FloatVector.fromArray(F, x, row + c).fma(av, bv);
+                    FloatVector r13 = FloatVector.fromArray(F, x, row2 + c).fma(av, bv);
+                    // flush subnormals to zero (see Subnormals), written inline so C2 keeps the intrinsics
+                    r12.blend(0f, r12.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(y, row + c);
+                    r13.blend(0f, r13.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(y, row2 + c);
+                }
+                for (; c < c1; c++) {
+                    y[row + c] = Subnormals.flush(Math.fma(x[row + c], a[c], b[c]));
+                    y[row2 + c] = Subnormals.flush(Math.fma(x[row2 + c], a[c], b[c]));
+                }
+            }
+            for (; i < n; i++) {
                 int row = off + i * C;
                 int c = c0;
                 for (; c + L <= c1; c += L) {
