@@ -547,52 +547,68 @@ final class BatchNormVector implements BatchNormKernel {
         recomputeNonFinite(x, dy, off, n, C, 1, c0, c1, meanHi, meanLo, sumDy, sumDyXmu);
     }
 
+    /** Dense [n, C] input gradient, rows in memory order (see {@link #backwardInput}). */
+    private static void backwardInputDense(float[] x, float[] dy, float[] dx, int off, int n, int C, int c0, int c1,
+                                           float[] meanHi, float[] meanLo, float[] a, float[] meanDy, float[] k) {
+        int i = 0;
+        // four rows at a time: each channel's five coefficients are loaded once per four rows
+        for (; i + 4 <= n; i += 4) {
+            int r0 = off + i * C;
+            int r1 = r0 + C;
+            int r2 = r1 + C;
+            int r3 = r2 + C;
+            int c = c0;
+            for (; c + L <= c1; c += L) {
+                FloatVector hi = FloatVector.fromArray(F, meanHi, c);
+                FloatVector lo = FloatVector.fromArray(F, meanLo, c);
+                FloatVector md = FloatVector.fromArray(F, meanDy, c);
+                FloatVector nk = FloatVector.fromArray(F, k, c).neg();
+                FloatVector ac = FloatVector.fromArray(F, a, c);
+                FloatVector d0 = FloatVector.fromArray(F, x, r0 + c).sub(hi).sub(lo)
+                        .fma(nk, FloatVector.fromArray(F, dy, r0 + c).sub(md)).mul(ac);
+                FloatVector d1 = FloatVector.fromArray(F, x, r1 + c).sub(hi).sub(lo)
+                        .fma(nk, FloatVector.fromArray(F, dy, r1 + c).sub(md)).mul(ac);
+                FloatVector d2 = FloatVector.fromArray(F, x, r2 + c).sub(hi).sub(lo)
+                        .fma(nk, FloatVector.fromArray(F, dy, r2 + c).sub(md)).mul(ac);
+                FloatVector d3 = FloatVector.fromArray(F, x, r3 + c).sub(hi).sub(lo)
+                        .fma(nk, FloatVector.fromArray(F, dy, r3 + c).sub(md)).mul(ac);
+                // flush subnormals to zero (see Subnormals), written inline so C2 keeps the intrinsics
+                d0.blend(0f, d0.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(dx, r0 + c);
+                d1.blend(0f, d1.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(dx, r1 + c);
+                d2.blend(0f, d2.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(dx, r2 + c);
+                d3.blend(0f, d3.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(dx, r3 + c);
+            }
+            for (; c < c1; c++) {
+                for (int r = r0; r <= r3; r += C) {
+                    dx[r + c] = Subnormals.flush(Math.fma((x[r + c] - meanHi[c]) - meanLo[c], -k[c], dy[r + c] - meanDy[c]) * a[c]);
+                }
+            }
+        }
+        for (; i < n; i++) {
+            int row = off + i * C;
+            int c = c0;
+            for (; c + L <= c1; c += L) {
+                FloatVector xm = FloatVector.fromArray(F, x, row + c)
+                        .sub(FloatVector.fromArray(F, meanHi, c)).sub(FloatVector.fromArray(F, meanLo, c));
+                FloatVector t = FloatVector.fromArray(F, dy, row + c).sub(FloatVector.fromArray(F, meanDy, c));
+                FloatVector r3 = xm.fma(FloatVector.fromArray(F, k, c).neg(), t)
+                        .mul(FloatVector.fromArray(F, a, c));
+                // flush subnormals to zero (see Subnormals), written inline so C2 keeps the intrinsics
+                r3.blend(0f, r3.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(dx, row + c);
+            }
+            for (; c < c1; c++) {
+                float xm = (x[row + c] - meanHi[c]) - meanLo[c];
+                dx[row + c] = Subnormals.flush(Math.fma(xm, -k[c], dy[row + c] - meanDy[c]) * a[c]);
+            }
+        }
+    }
+
     @Override
     public void backwardInput(float[] x, float[] dy, float[] dx, int off, int n, int C, int s, int c0, int c1,
                               float[] meanHi, float[] meanLo, float[] a, float[] meanDy, float[] k) {
         if (s == 1) {
-            int i = 0;
-            // two rows at a time: each channel's five coefficients are loaded once per two rows
-            for (; i + 2 <= n; i += 2) {
-                int r0 = off + i * C;
-                int r1 = r0 + C;
-                int c = c0;
-                for (; c + L <= c1; c += L) {
-                    FloatVector hi = FloatVector.fromArray(F, meanHi, c);
-                    FloatVector lo = FloatVector.fromArray(F, meanLo, c);
-                    FloatVector md = FloatVector.fromArray(F, meanDy, c);
-                    FloatVector nk = FloatVector.fromArray(F, k, c).neg();
-                    FloatVector ac = FloatVector.fromArray(F, a, c);
-                    FloatVector d0 = FloatVector.fromArray(F, x, r0 + c).sub(hi).sub(lo)
-                            .fma(nk, FloatVector.fromArray(F, dy, r0 + c).sub(md)).mul(ac);
-                    FloatVector d1 = FloatVector.fromArray(F, x, r1 + c).sub(hi).sub(lo)
-                            .fma(nk, FloatVector.fromArray(F, dy, r1 + c).sub(md)).mul(ac);
-                    // flush subnormals to zero (see Subnormals), written inline so C2 keeps the intrinsics
-                    d0.blend(0f, d0.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(dx, r0 + c);
-                    d1.blend(0f, d1.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(dx, r1 + c);
-                }
-                for (; c < c1; c++) {
-                    dx[r0 + c] = Subnormals.flush(Math.fma((x[r0 + c] - meanHi[c]) - meanLo[c], -k[c], dy[r0 + c] - meanDy[c]) * a[c]);
-                    dx[r1 + c] = Subnormals.flush(Math.fma((x[r1 + c] - meanHi[c]) - meanLo[c], -k[c], dy[r1 + c] - meanDy[c]) * a[c]);
-                }
-            }
-            for (; i < n; i++) {
-                int row = off + i * C;
-                int c = c0;
-                for (; c + L <= c1; c += L) {
-                    FloatVector xm = FloatVector.fromArray(F, x, row + c)
-                            .sub(FloatVector.fromArray(F, meanHi, c)).sub(FloatVector.fromArray(F, meanLo, c));
-                    FloatVector t = FloatVector.fromArray(F, dy, row + c).sub(FloatVector.fromArray(F, meanDy, c));
-                    FloatVector r3 = xm.fma(FloatVector.fromArray(F, k, c).neg(), t)
-                            .mul(FloatVector.fromArray(F, a, c));
-                    // flush subnormals to zero (see Subnormals), written inline so C2 keeps the intrinsics
-                    r3.blend(0f, r3.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(dx, row + c);
-                }
-                for (; c < c1; c++) {
-                    float xm = (x[row + c] - meanHi[c]) - meanLo[c];
-                    dx[row + c] = Subnormals.flush(Math.fma(xm, -k[c], dy[row + c] - meanDy[c]) * a[c]);
-                }
-            }
+            // a method of its own, so that C2 compiles the strided loop below apart from the unrolled rows
+            backwardInputDense(x, dy, dx, off, n, C, c0, c1, meanHi, meanLo, a, meanDy, k);
             return;
         }
         for (int i = 0; i < n; i++) {
