@@ -579,9 +579,15 @@ final class BatchNormVector implements BatchNormKernel {
                 d3.blend(0f, d3.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(dx, r3 + c);
             }
             for (; c < c1; c++) {
-                for (int r = r0; r <= r3; r += C) {
-                    dx[r + c] = Subnormals.flush(Math.fma((x[r + c] - meanHi[c]) - meanLo[c], -k[c], dy[r + c] - meanDy[c]) * a[c]);
-                }
+                float hi = meanHi[c];
+                float lo = meanLo[c];
+                float nk = -k[c];
+                float md = meanDy[c];
+                float ac = a[c];
+                dx[r0 + c] = Subnormals.flush(Math.fma((x[r0 + c] - hi) - lo, nk, dy[r0 + c] - md) * ac);
+                dx[r1 + c] = Subnormals.flush(Math.fma((x[r1 + c] - hi) - lo, nk, dy[r1 + c] - md) * ac);
+                dx[r2 + c] = Subnormals.flush(Math.fma((x[r2 + c] - hi) - lo, nk, dy[r2 + c] - md) * ac);
+                dx[r3 + c] = Subnormals.flush(Math.fma((x[r3 + c] - hi) - lo, nk, dy[r3 + c] - md) * ac);
             }
         }
         for (; i < n; i++) {
