@@ -4,9 +4,10 @@ import org.bnlab.kernel.KernelProvider;
 import org.bnlab.kernel.BatchNormKernel;
 
 /**
- * An eval-mode BatchNorm that could not be folded (nothing affine before it):
- * y = (x - runningMean[c]) * alpha[c] + beta[c], alpha = gamma / sqrt(runningVar + eps), through the
- * same kernel and the same float coefficients as {@code BatchNorm}'s eval forward.
+ * An eval-mode BatchNorm that could not be folded into a preceding layer (nothing affine before it):
+ * y = (x - runningMean[c]) * alpha[c] + beta[c], alpha = gamma / sqrt(runningVar + eps), evaluated as
+ * {@code BatchNorm}'s eval forward evaluates it: one FMA per value with the folded bias,
+ * y = x * alpha + (beta - runningMean * alpha), unless that bias overflows float for a finite channel.
  */
 final class AffineStage implements Stage {
     private static final BatchNormKernel KERNEL = KernelProvider.get().batchNorm();
@@ -17,6 +18,9 @@ final class AffineStage implements Stage {
     private final float[] meanLo;
     private final float[] alpha;
     private final float[] beta;
+    /** beta - mean * alpha (in double, rounded once), and whether every channel's is usable. */
+    private final float[] bias;
+    private final boolean folded;
 
     AffineStage(int channels, int spatial, float[] mean, float[] alpha, float[] beta) {
         this.channels = channels;
@@ -25,6 +29,15 @@ final class AffineStage implements Stage {
         this.meanLo = new float[channels]; // the running mean is a float: no low part
         this.alpha = alpha;
         this.beta = beta;
+        this.bias = new float[channels];
+        boolean ok = true;
+        for (int c = 0; c < channels; c++) {
+            bias[c] = (float) (beta[c] - (double) mean[c] * alpha[c]);
+            if (Float.isInfinite(bias[c]) && Float.isFinite(mean[c]) && Float.isFinite(alpha[c]) && Float.isFinite(beta[c])) {
+                ok = false;
+            }
+        }
+        this.folded = ok;
     }
 
     @Override
@@ -44,6 +57,10 @@ final class AffineStage implements Stage {
 
     @Override
     public void run(float[] x, float[] y, int n, Workspace ws) {
-        KERNEL.normalize(x, y, 0, n, channels, spatial, 0, channels, mean, meanLo, alpha, beta);
+        if (folded) {
+            KERNEL.affine(x, y, 0, n, channels, spatial, 0, channels, alpha, bias);
+        } else {
+            KERNEL.normalize(x, y, 0, n, channels, spatial, 0, channels, mean, meanLo, alpha, beta);
+        }
     }
 }
