@@ -30,14 +30,7 @@ final class AffineStage implements Stage {
         this.alpha = alpha;
         this.beta = beta;
         this.bias = new float[channels];
-        boolean ok = true;
-        for (int c = 0; c < channels; c++) {
-            bias[c] = (float) (beta[c] - (double) mean[c] * alpha[c]);
-            if (Float.isInfinite(bias[c]) && Float.isFinite(mean[c]) && Float.isFinite(alpha[c]) && Float.isFinite(beta[c])) {
-                ok = false;
-            }
-        }
-        this.folded = ok;
+        this.folded = BatchNormKernel.foldBias(channels, mean, alpha, beta, bias);
     }
 
     @Override

@@ -68,6 +68,24 @@ public interface BatchNormKernel {
      */
     void affine(float[] x, float[] y, int off, int n, int C, int s, int c0, int c1, float[] a, float[] b);
 
+    /**
+     * The folded bias for {@link #affine}: {@code bias[c] = beta[c] - mean[c] * alpha[c]} in double,
+     * rounded once, for c in [0, channels). Returns false when some channel with finite mean, alpha
+     * and beta gets an infinite bias (|mean * alpha| beyond float's range while {@code (x - mean) *
+     * alpha + beta} stays finite): the caller then evaluates the unfolded form.
+     */
+    static boolean foldBias(int channels, float[] mean, float[] alpha, float[] beta, float[] bias) {
+        boolean ok = true;
+        for (int c = 0; c < channels; c++) {
+            float b = (float) (beta[c] - (double) mean[c] * alpha[c]);
+            bias[c] = b;
+            if (Float.isInfinite(b) && Float.isFinite(mean[c]) && Float.isFinite(alpha[c]) && Float.isFinite(beta[c])) {
+                ok = false;
+            }
+        }
+        return ok;
+    }
+
     /** Eval-mode input gradient (statistics are constants): {@code dx = a[c] * dy}. */
     void scale(float[] dy, float[] dx, int off, int n, int C, int s, int c0, int c1, float[] a);
 }

@@ -1,5 +1,6 @@
 package org.bnlab.nn.norm;
 
+import org.bnlab.kernel.BatchNormKernel;
 import org.bnlab.tensor.Shapes;
 
 /**
@@ -196,15 +197,7 @@ final class BatchNormOp {
      * form) when a finite channel's folded bias overflows float, where the unfolded form stays finite.
      */
     static boolean foldBias(Saved ctx, float[] runningMean) {
-        boolean ok = true;
-        for (int c = 0; c < ctx.channels; c++) {
-            float b = (float) (ctx.shift[c] - (double) runningMean[c] * ctx.alpha[c]);
-            ctx.bias[c] = b;
-            if (Float.isInfinite(b) && Float.isFinite(runningMean[c]) && Float.isFinite(ctx.alpha[c]) && Float.isFinite(ctx.shift[c])) {
-                ok = false;
-            }
-        }
-        return ok;
+        return BatchNormKernel.foldBias(ctx.channels, runningMean, ctx.alpha, ctx.shift, ctx.bias);
     }
 
     /** The first channel whose mean or variance is NaN, or -1. */
