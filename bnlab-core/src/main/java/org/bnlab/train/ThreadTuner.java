@@ -72,7 +72,7 @@ final class ThreadTuner {
     private int stepsInBlock;
     private long blockStart;
     private int firstArm;
-    /** Earliest start of the next probe, set by each probe (the first probe starts at the second step). */
+    /** Earliest start of the next probe, set by each probe (the first one: see watchWarmUp). */
     private long nextProbe;
     /** Earliest start of a probe brought forward by a drift in step time. */
     private long nextEarlyProbe;
@@ -146,6 +146,9 @@ final class ThreadTuner {
         stepsInBlock = 0;
         blockStart = end;
         ++block;
+        if (block < BLOCKS && block != 2) {
+            return;
+        }
         long all = trimmedMean(samples[0], counts[0]);
         long one = trimmedMean(samples[1], counts[1]);
         // after one block of each arm, a clear winner (CLEAR times faster) ends the probe: repeating it
