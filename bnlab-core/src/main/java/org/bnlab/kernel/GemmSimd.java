@@ -1038,13 +1038,13 @@ final class GemmSimd {
             }
             for (; j < t; j++) {
                 for (int r = 0; r < 4; r++) {
-                    y[yOff + (i + r) * ldy + j] = dot(x, xOff + (i + r) * ldx, w, j * k, k);
+                    y[yOff + (i + r) * ldy + j] = dot(lanes, x, xOff + (i + r) * ldx, w, j * k, k);
                 }
             }
         }
         for (; i < m; i++) {
             for (int j = 0; j < t; j++) {
-                y[yOff + i * ldy + j] = dot(x, xOff + i * ldx, w, j * k, k);
+                y[yOff + i * ldy + j] = dot(lanes, x, xOff + i * ldx, w, j * k, k);
             }
         }
     }
@@ -1052,13 +1052,14 @@ final class GemmSimd {
     /** Per-thread lane buffer of {@link #rowDots}: 16 accumulators' lanes. */
     private static final ThreadLocal<float[]> DOT_LANES = ThreadLocal.withInitial(() -> new float[16 * MAX_LANES]);
 
-    /** One dot product x[xi..] · w[wi..] over k (a multiple of V): one accumulator, then its lane sum. */
-    private static float dot(float[] x, int xi, float[] w, int wi, int k) {
+    /** One dot product x[xi..] · w[wi..] over k (a multiple of V): one accumulator, then its lane sum (via lanes). */
+    private static float dot(float[] lanes, float[] x, int xi, float[] w, int wi, int k) {
         FloatVector s = FloatVector.zero(S);
         for (int p = 0; p < k; p += V) {
             s = FloatVector.fromArray(S, x, xi + p).fma(FloatVector.fromArray(S, w, wi + p), s);
         }
-        return Lanes.sumLanes(s);
+        s.intoArray(lanes, 0);
+        return Lanes.sumLanes(lanes, 0);
     }
 
     /**

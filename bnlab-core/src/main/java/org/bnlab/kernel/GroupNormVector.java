@@ -129,8 +129,11 @@ final class GroupNormVector implements GroupNormKernel {
                     a1 = a1.add(gv);
                     a2 = FloatVector.fromArray(F, x, base + j).sub(hv).sub(lv).fma(gv, a2);
                 }
-                float t1 = Lanes.sumLanes(a1);
-                float t2 = Lanes.sumLanes(a2);
+                float[] lanes = Lanes.buffer();
+                a1.intoArray(lanes, 0);
+                float t1 = Lanes.sumLanes(lanes, 0);
+                a2.intoArray(lanes, 0);
+                float t2 = Lanes.sumLanes(lanes, 0);
                 for (; j < end; j++) {
                     float gj = dy[base + j] * gamma[j];
                     t1 += gj;

@@ -83,23 +83,25 @@ final class Lanes {
         }
     }
 
-    /** Per-thread lane buffer of {@link #sumLanes} (allocated once per thread). */
+    /** Per-thread lane buffer of {@link #buffer} (allocated once per thread). */
     private static final ThreadLocal<float[]> LANE_BUFFER = ThreadLocal.withInitial(() -> new float[FLOAT.length()]);
 
-    /**
-     * The sum of {@code v}'s lanes in a fixed order: lane 0, then + lane 1, + lane 2, ... in float.
-     * {@code reduceLanes(ADD)} leaves the order unspecified, and its intrinsic (a tree) and its Java
-     * fallback (what runs before C2 has compiled a kernel) differ in the last bit, so two threads, one
-     * still interpreting, could give two results for the same chunk; this keeps the kernels' results
-     * independent of the thread count and of the JIT's progress.
-     */
-    static float sumLanes(FloatVector v) {
-        float[] t = LANE_BUFFER.get();
-        v.intoArray(t, 0);
-        return sumLanes(t, 0);
+    /** The calling thread's buffer of one vector's lanes, for {@code v.intoArray(buffer, 0)} then {@link #sumLanes}. */
+    static float[] buffer() {
+        return LANE_BUFFER.get();
     }
 
-    /** {@link #sumLanes(FloatVector)} of a vector already stored at {@code lanes[o]}: the same order. */
+    /**
+     * The sum of a vector's lanes stored at {@code lanes[o]}, in a fixed order: lane 0, then + lane 1,
+     * + lane 2, ... in float. {@code reduceLanes(ADD)} leaves the order unspecified, and its intrinsic
+     * (a tree) and its Java fallback (what runs before C2 has compiled a kernel) differ in the last
+     * bit, so two threads, one still interpreting, could give two results for the same chunk; this
+     * keeps the kernels' results independent of the thread count and of the JIT's progress.
+     * It takes an array, not a vector, on purpose: a helper of ours with a vector parameter or result
+     * has no {@code @ForceInline} (the Vector API's own methods do), so C2 may decline to inline it
+     * when a kernel's compile runs into its inlining budget (NodeCountInliningCutoff, seen in the
+     * larger kernels' logs), and every vector passed then is boxed; storing the vector is intrinsic.
+     */
     static float sumLanes(float[] lanes, int o) {
         float s = lanes[o];
         for (int i = 1; i < FLOAT.length(); i++) {

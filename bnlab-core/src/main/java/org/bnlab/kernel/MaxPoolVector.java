@@ -115,11 +115,19 @@ final class MaxPoolVector {
         IntVector b = lo0.rearrange(ODD).blend(hi0.rearrange(ODD), UPPER);
         IntVector c = lo1.rearrange(EVEN).blend(hi1.rearrange(EVEN), UPPER);
         IntVector d = lo1.rearrange(ODD).blend(hi1.rearrange(ODD), UPPER);
-        VectorMask<Integer> tb = take(b, m);
+        // take v where m is not NaN and not (v <= m), compared as floats; written out three times, not a
+        // helper: a helper returning a mask has no @ForceInline, and C2 boxes it when it does not inline it
+        FloatVector mf = m.reinterpretAsFloats();
+        VectorMask<Integer> tb = mf.compare(VectorOperators.EQ, mf)
+                .andNot(b.reinterpretAsFloats().compare(VectorOperators.LE, mf)).cast(I);
         m = m.blend(b, tb);
-        VectorMask<Integer> tc = take(c, m);
+        mf = m.reinterpretAsFloats();
+        VectorMask<Integer> tc = mf.compare(VectorOperators.EQ, mf)
+                .andNot(c.reinterpretAsFloats().compare(VectorOperators.LE, mf)).cast(I);
         m = m.blend(c, tc);
-        VectorMask<Integer> td = take(d, m);
+        mf = m.reinterpretAsFloats();
+        VectorMask<Integer> td = mf.compare(VectorOperators.EQ, mf)
+                .andNot(d.reinterpretAsFloats().compare(VectorOperators.LE, mf)).cast(I);
         m = m.blend(d, td);
         if (pack != null) {
             m = m.rearrange(pack);
@@ -140,12 +148,5 @@ final class MaxPoolVector {
             }
             best.intoArray(arg, yOff);
         }
-    }
-
-    /** Lanes where v is taken: m is not NaN and not (v <= m) (v, m: float bits). */
-    private static VectorMask<Integer> take(IntVector vb, IntVector mb) {
-        FloatVector v = vb.reinterpretAsFloats();
-        FloatVector m = mb.reinterpretAsFloats();
-        return m.compare(VectorOperators.EQ, m).andNot(v.compare(VectorOperators.LE, m)).cast(I);
     }
 }
