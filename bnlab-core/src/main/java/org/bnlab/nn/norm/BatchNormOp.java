@@ -29,7 +29,7 @@ import org.bnlab.tensor.Shapes;
  *
  * <p>As evaluated in training: {@code y = (x - mean) * alpha + shift} with alpha = gamma * invStd, shift = beta,
  * and the mean as a float pair hi + lo (the kernels subtract both, so x - mean stays exact when |mean|
- * is large against the spread); in eval the folded form (see {@link #foldBias}). The backward is the same dx multiplied out,
+ * is large against the spread); in eval the folded form (see {@link #forwardEval}). The backward is the same dx multiplied out,
  * {@code dx = alpha * (dy - meanDy - (x - mean) * k)} with meanDy = sum(dy)/m and
  * k = sum(dy (x - mean)) * invStd^2 / m (since xhat * sum(dy * xhat) = (x - mean) * invStd^2 * sum(dy (x - mean))),
  * and it reuses the forward's alpha: Batch Renorm's alpha = gamma * invStd * r, shift = beta + gamma * d
@@ -170,6 +170,13 @@ final class BatchNormOp {
     /**
      * Eval forward ({@code F.batch_norm(training=False)}): y = (x - runningMean) * gamma /
      * sqrt(runningVar + eps) + beta; backward then treats the statistics as constants.
+     * Evaluated with the folded bias, {@code bias = shift - runningMean * alpha} (in double, rounded
+     * once), so the pass is one FMA per value, {@code y = x * alpha + bias}, as PyTorch's CPU kernel and
+     * ONNX Runtime evaluate it: it reads x and the two coefficients instead of x and four, which on an
+     * L3-resident [1024, 1024] tensor is 0.19-0.23 ms against 0.12-0.14 (Zen 5, one thread). It differs
+     * from {@code (x - mean) * alpha + shift} by at most about one rounding of {@code mean * alpha}, the
+     * size of x's own rounding when |mean| is large against the spread. The unfolded form is used when
+     * a finite channel's folded bias overflows float, where the unfolded form stays finite.
      */
     static void forwardEval(Saved ctx, float[] x, float[] y, int off, int n, int s,
                             float[] runningMean, float[] runningVar, float[] gamma, float[] beta, double eps) {
@@ -180,24 +187,11 @@ final class BatchNormOp {
             ctx.meanLo[c] = 0f;
         }
         affineCoefficients(ctx, gamma, beta);
-        if (foldBias(ctx, runningMean)) {
+        if (BatchNormKernel.foldBias(ctx.channels, runningMean, ctx.alpha, ctx.shift, ctx.bias)) {
             ctx.passes.affine(x, y, off, n, s, ctx.alpha, ctx.bias);
         } else {
             normalize(ctx, y);
         }
-    }
-
-    /**
-     * The eval forward's folded bias, {@code bias = shift - runningMean * alpha} (in double, rounded
-     * once), so the pass is one FMA per value, {@code y = x * alpha + bias}, as PyTorch's CPU kernel and
-     * ONNX Runtime evaluate it: it reads x and the two coefficients instead of x and four, which on an
-     * L3-resident [1024, 1024] tensor is 0.19-0.23 ms against 0.12-0.14 (Zen 5, one thread). It differs
-     * from {@code (x - mean) * alpha + shift} by at most about one rounding of {@code mean * alpha}, the
-     * size of x's own rounding when |mean| is large against the spread. False (use the unfolded
-     * form) when a finite channel's folded bias overflows float, where the unfolded form stays finite.
-     */
-    static boolean foldBias(Saved ctx, float[] runningMean) {
-        return BatchNormKernel.foldBias(ctx.channels, runningMean, ctx.alpha, ctx.shift, ctx.bias);
     }
 
     /** The first channel whose mean or variance is NaN, or -1. */
