@@ -17,7 +17,13 @@ import sys
 def failures(path):
     task, meths, klass, callee = None, {}, {}, None
     out = collections.Counter()
-    for line in open(path, errors="replace"):
+    try:
+        lines = open(path, errors="replace").readlines()
+    except OSError as e:
+        sys.exit("inline_fails.py: cannot read %s: %s" % (path, e.strerror))
+    if not lines or not lines[0].startswith("<?xml"):
+        sys.exit("inline_fails.py: %s is not a -XX:+LogCompilation log (no XML header)" % path)
+    for line in lines:
         if line.startswith("<task "):
             m = re.search(r"method='([^']*)'", line)
             level = re.search(r"level='(\d)'", line)
