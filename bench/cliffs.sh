@@ -4,19 +4,26 @@
 # / max of the median times, max/median (a cliff shows as a large ratio), and the bytes the calling
 # thread allocated per operation (bench's bytes_per_op: 0 in steady state; boxed vectors show here).
 # Raw JSON goes to bench/results/cliffs-<date>/.
-# Usage: bench/cliffs.sh [--short] [--jvms N] [-- bench arguments, e.g. --filter step --seconds 0.5]
-#   --short: N = 3 (default N = 20). JDKs: $JDK17 (default java on PATH) and $JDK25.
+# Usage: bench/cliffs.sh [--short] [--jvms N] [--threads "1 2"] [-- bench arguments, e.g. --filter step --seconds 0.5]
+#   --short: N = 3 (default N = 20). --threads: the thread counts to run (default "1 2").
+#   JDKs: $JDK17 (default java on PATH) and $JDK25.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 jvms=20
+thread_counts="1 2"
 bench_args=()
 while (( $# )); do
   case "$1" in
     --short) jvms=3; shift ;;
     --jvms) jvms="$2"; shift 2 ;;
+    --threads) thread_counts="$2"; shift 2 ;;
     --) shift; bench_args=("$@"); break ;;
-    *) echo "usage: bench/cliffs.sh [--short] [--jvms N] [-- bench arguments]" >&2; exit 2 ;;
+    *) echo "usage: bench/cliffs.sh [--short] [--jvms N] [--threads \"1 2\"] [-- bench arguments]" >&2; exit 2 ;;
   esac
+done
+[[ "$jvms" =~ ^[1-9][0-9]*$ ]] || { echo "cliffs: --jvms must be a positive integer, got '$jvms'" >&2; exit 2; }
+for t in $thread_counts; do
+  [[ "$t" =~ ^[1-9][0-9]*$ ]] || { echo "cliffs: --threads takes positive integers (e.g. \"1 2\"), got '$t'" >&2; exit 2; }
 done
 jdk17="${JDK17:-$(command -v java)}"
 jdk25="${JDK25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}"
@@ -41,7 +48,7 @@ for load in quiet busy; do
   for tag in jdk17 jdk25; do
     jvm=$([[ $tag == jdk17 ]] && echo "$jdk17" || echo "$jdk25")
     [[ -x "$jvm" ]] || { echo "cliffs: no $tag at $jvm, skipped" >&2; continue; }
-    for threads in 1 2; do
+    for threads in $thread_counts; do
       for ((i = 1; i <= jvms; i++)); do
         echo "cliffs: $load $tag threads=$threads JVM $i/$jvms" >&2
         BNLAB_JAVA="$jvm" ./bnlab bench --json --threads "$threads" "${bench_args[@]}" 2>/dev/null \
