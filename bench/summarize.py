@@ -53,8 +53,10 @@ def ratio(peer, ours):
     return "-" if peer is None or ours is None else "%.2fx" % (peer / ours)
 
 
-print("threads: %s; bandwidth (scale, read+write): %s GB/s, read-only %s GB/s" % (
-    j25.get("threads", j17.get("threads")), bw.get("scale_GBps"), bw.get("read_GBps")))
+tuned = (j25 or j17).get("thread_tuning")
+print("threads: %s%s; bandwidth (scale, read+write): %s GB/s, read-only %s GB/s" % (
+    j25.get("threads", j17.get("threads")), " (training steps tuned: 1 thread while faster)" if tuned else "",
+    bw.get("scale_GBps"), bw.get("read_GBps")))
 print("JDK 25: %s; JDK 17: %s; PyTorch %s" % (j25.get("jdk"), j17.get("jdk"), pt.get("torch")))
 print()
 print("| case | bnlab JDK 25 ms | bnlab JDK 17 ms | PyTorch ms | DL4J ms | ONNX RT ms | PyTorch/bnlab | DL4J/bnlab | ORT/bnlab | roofline/bnlab |")

@@ -8,6 +8,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
+import java.util.function.BooleanSupplier;
+import org.bnlab.data.Dataset;
 import org.bnlab.data.Datasets;
 import org.bnlab.infer.InferenceModel;
 import org.bnlab.kernel.Gemm;
@@ -35,8 +37,13 @@ public final class BenchCommand implements Callable<Integer> {
             + " and bytes_per_op (case name -> bytes the calling thread allocated per timed operation)")
     boolean json;
 
-    @Option(names = "--threads", description = "threads (default: all cores)")
+    @Option(names = "--threads", description = "threads (default: all cores); the training steps run on 1 of them while "
+            + "that measures faster, as in train (see --no-thread-tuning)")
     Integer threads;
+
+    @Option(names = "--no-thread-tuning", description = "run every training step on --threads threads, even when 1 thread "
+            + "measures faster (to time a fixed thread count)")
+    boolean noThreadTuning;
 
     @Option(names = "--filter", description = "only cases whose name contains this text")
     String filter;
@@ -51,9 +58,12 @@ public final class BenchCommand implements Callable<Integer> {
 
     // With the other cores busy the JIT compiles slowly: on a 2-core machine under load, the MLP's
     // kernels were still interpreted (and allocating megabytes per step) after 2 s. Warm-up goes on
-    // while the operation still allocates, since compiled kernels allocate nothing.
+    // while the operation still allocates, since compiled kernels allocate nothing, and, for the
+    // training steps, until the thread tuning has made its first measured choice (steps start on 1
+    // thread; the CNN step's first probe can come 2-3 s in).
     @Option(names = "--max-warmup", defaultValue = "30.0",
-            description = "warm-up continues past --warmup while the operation still allocates, up to this many seconds (default: ${DEFAULT-VALUE})")
+            description = "warm-up continues past --warmup while the operation still allocates (or a training step's thread "
+                    + "tuning has not chosen yet), up to this many seconds (default: ${DEFAULT-VALUE})")
     double maxWarmup;
 
     static final int[][] BN_SHAPES = {{256, 64, 32, 32}, {32, 256, 14, 14}, {1024, 1024}, {60, 100}};
@@ -94,14 +104,14 @@ public final class BenchCommand implements Callable<Integer> {
         for (int batch : new int[] {60, 256}) {
             TrainConfig cfg = new TrainConfig("mnist-sample", null, false, ModelSpec.paperMlp(true, 1.0), "sgd", 0.1, 0, false, 0,
                     "none", 1, 1, batch, Long.MAX_VALUE / 2, Integer.MAX_VALUE, 1, 0);
-            Trainer t = cfg.trainer(data);
-            time(results, rates, allocated, "mlp.step[batch=" + batch + "]", t::trainStep, 0);
+            Trainer t = trainer(cfg, data);
+            time(results, rates, allocated, "mlp.step[batch=" + batch + "]", t::trainStep, 0, t::threadTuningSettled);
         }
         TrainConfig cnn = new TrainConfig("mnist-sample", null, false,
                 new ModelSpec("cnn", 1, 28, 28, 10, List.of(), "relu", true, "default", 0, 0), "sgd", 0.05, 0.9, false, 0,
                 "none", 1, 1, 128, Long.MAX_VALUE / 2, Integer.MAX_VALUE, 1, 0);
-        Trainer ct = cnn.trainer(data);
-        time(results, rates, allocated, "cnn.step[batch=128]", ct::trainStep, 0);
+        Trainer ct = trainer(cnn, data);
+        time(results, rates, allocated, "cnn.step[batch=128]", ct::trainStep, 0, ct::threadTuningSettled);
         // inference (BN folded, InferenceModel): the paper MLP and the small CNN that bench/infer.sh and
         // the ONNX Runtime peer time; untrained weights (the time does not depend on their values)
         float[] test = data.test().images();
@@ -121,11 +131,14 @@ public final class BenchCommand implements Callable<Integer> {
             Map<String, Object> out = new LinkedHashMap<>(results);
             out.put("jdk", Runtime.version().toString());
             out.put("threads", Parallel.threads());
+            out.put("thread_tuning", tunes());
             out.put("kernels", Simd.describe());
             out.put("bytes_per_op", allocated);
             System.out.println(Json.MAPPER.writeValueAsString(out));
         } else {
-            System.out.printf(Locale.ROOT, "bnlab bench: JDK %s, %d thread(s), %s kernels%n", Runtime.version(), Parallel.threads(), Simd.describe());
+            System.out.printf(Locale.ROOT, "bnlab bench: JDK %s, %d thread(s)%s, %s kernels%n", Runtime.version(), Parallel.threads(),
+                    tunes() ? " (training steps tuned: 1 thread while faster)" : "",
+                    Simd.describe());
             System.out.printf(Locale.ROOT, "%-34s %12s %14s%n", "case", "median ms", "rate");
             for (var e : results.entrySet()) {
                 double r = rates.get(e.getKey());
@@ -142,8 +155,25 @@ public final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** A step case's trainer: tuning its thread count as train does, unless --no-thread-tuning. */
+    private Trainer trainer(TrainConfig cfg, Dataset data) {
+        Trainer.Builder b = cfg.trainerBuilder(data, Models.build(cfg.model(), cfg.seed()));
+        return (noThreadTuning ? b.threadTuning(false) : b).build();
+    }
+
+    /** Whether the step cases run with the trainer's thread tuning. */
+    private boolean tunes() {
+        return !noThreadTuning && Parallel.threadTuning() && Parallel.threads() > 1;
+    }
+
     private void time(Map<String, Double> results, Map<String, Double> rates, Map<String, Long> allocated,
                       String name, Runnable op, long bytes) {
+        time(results, rates, allocated, name, op, bytes, () -> true);
+    }
+
+    /** Times {@code op}; warm-up also goes on (up to --max-warmup) until {@code settled} says the operation is in its steady state. */
+    private void time(Map<String, Double> results, Map<String, Double> rates, Map<String, Long> allocated,
+                      String name, Runnable op, long bytes, BooleanSupplier settled) {
         if (filter != null && !name.contains(filter)) {
             return;
         }
@@ -168,7 +198,7 @@ public final class BenchCommand implements Callable<Integer> {
                 roundOps = 0;
                 roundEnd = now + 250_000_000L;
             }
-            if (now >= warmEnd && warm >= 10 && (!allocating || now >= warmCap)) {
+            if (now >= warmEnd && warm >= 10 && ((!allocating && settled.getAsBoolean()) || now >= warmCap)) {
                 break;
             }
         }

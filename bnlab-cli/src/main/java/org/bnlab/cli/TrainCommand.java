@@ -111,9 +111,12 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "seed of initialization, shuffling and dropout (default: ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--threads", description = "threads (default: all cores, each step on 1 thread while that measures "
-            + "faster; results do not depend on it)")
+    @Option(names = "--threads", description = "the most threads a step uses (default: all cores); each step runs on 1 "
+            + "thread while that measures faster (see --no-thread-tuning); results do not depend on it")
     Integer threads;
+
+    @Option(names = "--no-thread-tuning", description = "run every step on --threads threads, even when 1 thread measures faster")
+    boolean noThreadTuning;
 
     @Option(names = "--out", paramLabel = "DIR", description = "output directory (default: runs/train-<timestamp>)")
     Path out;
@@ -162,7 +165,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** Options that may be given with --resume; every other option would change the run and is refused. */
     static final List<String> RESUMABLE = List.of("--resume", "--steps", "--epochs", "--eval-every", "--checkpoint-every",
-            "--threads", "--out", "--replicas", "--replica-bn", "--spark", "--workers", "--spark-bn", "--spark-channel");
+            "--threads", "--no-thread-tuning", "--out", "--replicas", "--replica-bn", "--spark", "--workers", "--spark-bn", "--spark-channel");
 
     @Override
     public Integer call() throws IOException {
@@ -230,10 +233,13 @@ public final class TrainCommand implements Callable<Integer> {
             CheckpointLoading.load(net, saved.model(), ckpt.resolve(Checkpoint.MODEL_FILE));
         }
         TrainConfig recipe = config;
-        Trainer trainer = config.trainerBuilder(ds, net).divergenceCheck(divergeFactor, divergePatience)
+        Trainer.Builder builder = config.trainerBuilder(ds, net).divergenceCheck(divergeFactor, divergePatience)
                 .dataParallel(replicas, r -> Models.build(recipe.model(), recipe.seed()),
-                        replicaBn.equals("local") ? DataParallel.BatchStatistics.PER_REPLICA : DataParallel.BatchStatistics.GLOBAL)
-                .build();
+                        replicaBn.equals("local") ? DataParallel.BatchStatistics.PER_REPLICA : DataParallel.BatchStatistics.GLOBAL);
+        if (noThreadTuning) {
+            builder.threadTuning(false);
+        }
+        Trainer trainer = builder.build();
         Path metricsFile = out.resolve("metrics.jsonl");
         if (saved != null) {
             CheckpointLoading.checkTrainerState(saved.trainer(), trainer.stateDict(), ckpt.resolve(Checkpoint.TRAINER_FILE));

@@ -41,6 +41,22 @@ class CliTest {
         assertEquals(java.util.Map.of("1", 1000L), TrainCommand.stepsOnThreads(new long[] {0, 1000}, 1));
     }
 
+    /** --threads is the most threads a step uses: the steps are tuned with it, and fixed with --no-thread-tuning. */
+    @Test
+    void trainTunesAChosenThreadCountUnlessToldNot(@TempDir Path dir) throws Exception {
+        Run tuned = run("train", "--bn", "--steps", "40", "--eval-every", "40", "--threads", "2", "--out", dir.resolve("tuned").toString());
+        assertEquals(0, tuned.code(), tuned.err());
+        JsonNode on = Json.MAPPER.readTree(dir.resolve("tuned").resolve("final.json").toFile()).get("steps_on_threads");
+        assertTrue(on != null && on.get("1").asLong() > 0, "steps start on 1 thread: " + on);
+        Run fixed = run("train", "--bn", "--steps", "40", "--eval-every", "40", "--threads", "2", "--no-thread-tuning",
+                "--out", dir.resolve("fixed").toString());
+        assertEquals(0, fixed.code(), fixed.err());
+        JsonNode fin = Json.MAPPER.readTree(dir.resolve("fixed").resolve("final.json").toFile());
+        assertTrue(fin.has("test_accuracy") && !fin.has("steps_on_threads"), "no tuning: " + fin);
+        assertEquals(Json.MAPPER.readTree(dir.resolve("tuned").resolve("final.json").toFile()).get("test_loss").asDouble(),
+                fin.get("test_loss").asDouble(), "same numbers either way");
+    }
+
     @Test
     void trainWritesMetricsFinalAndCheckpointAndEvalAgrees(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("run");

@@ -27,6 +27,20 @@ public final class Engine {
         Parallel.setThreads(n);
     }
 
+    /**
+     * Whether training steps may run on 1 thread instead of {@link #threads()} while that measures
+     * faster: the thread count is then the most threads a step uses. On by default; off with
+     * {@code -Dbnlab.threadTuning=false} or {@link #setThreadTuning}. Results are the same bits either way.
+     */
+    public static boolean threadTuning() {
+        return Parallel.threadTuning();
+    }
+
+    /** Turns the thread tuning on or off for trainers built afterwards (see {@link #threadTuning()}). */
+    public static void setThreadTuning(boolean on) {
+        Parallel.setThreadTuning(on);
+    }
+
     /** True if the Vector API kernels run; false with {@code -Dbnlab.simd=false} or without the module. */
     public static boolean simd() {
         return KernelProvider.get().vectorized();

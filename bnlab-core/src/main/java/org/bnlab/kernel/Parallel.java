@@ -61,8 +61,11 @@ public final class Parallel {
     private static final AtomicIntegerArray DONE = new AtomicIntegerArray(4 * CELL + 1);
     private static volatile Worker[] workers = new Worker[0];
     private static volatile int threads = defaultThreads();
-    /** Whether the thread count was chosen (property or {@link #setThreads}) rather than defaulted. */
-    private static volatile boolean chosen = System.getProperty("bnlab.threads") != null;
+    /**
+     * Whether training steps may run on 1 thread when that measures faster (see {@link #threadTuning});
+     * null until read: a bad system property then fails the caller with a clear message, not class loading.
+     */
+    private static volatile Boolean threadTuning;
     /**
      * Per calling thread: [0] the most threads its calls may use (0: no cap), [1] 1 if calls capped at 1
      * thread keep the chunks of an uncapped call (see {@link #keepChunksWhenCapped}).
@@ -99,6 +102,17 @@ public final class Parallel {
         return Math.max(1, Runtime.getRuntime().availableProcessors());
     }
 
+    private static boolean tuningProperty() {
+        String p = System.getProperty("bnlab.threadTuning");
+        if (p == null || p.isBlank() || p.trim().equals("true")) {
+            return true;
+        }
+        if (p.trim().equals("false")) {
+            return false;
+        }
+        throw new IllegalArgumentException("system property bnlab.threadTuning must be true or false, got '" + p + "'");
+    }
+
     /** Current number of threads (the caller counts as one). */
     public static int threads() {
         return threads;
@@ -112,19 +126,28 @@ public final class Parallel {
         LOCK.lock();
         try {
             threads = t;
-            chosen = true;
         } finally {
             LOCK.unlock();
         }
     }
 
     /**
-     * True when the thread count is the default (the available processors): neither the system
-     * property {@code bnlab.threads} nor {@link #setThreads} chose it. Only then may the training loop
-     * run its steps on fewer threads when that measures faster.
+     * Whether a training loop may run its steps on 1 thread instead of {@link #threads()} while timing
+     * both finds 1 thread faster (default true; {@code -Dbnlab.threadTuning=false} or
+     * {@link #setThreadTuning} turn it off). The thread count is then the most threads a step uses.
      */
-    public static boolean defaultThreadCount() {
-        return !chosen;
+    public static boolean threadTuning() {
+        Boolean on = threadTuning;
+        if (on == null) {
+            on = tuningProperty();
+            threadTuning = on;
+        }
+        return on;
+    }
+
+    /** Turns the training loop's thread tuning on or off for trainers built afterwards (see {@link #threadTuning}). */
+    public static void setThreadTuning(boolean on) {
+        threadTuning = on;
     }
 
     /**

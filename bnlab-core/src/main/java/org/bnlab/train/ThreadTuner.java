@@ -84,6 +84,8 @@ final class ThreadTuner {
     private int windowSteps;
     /** The chosen arm's mean step at the last probe, and how many steps in a row have been far from it. */
     private long reference;
+    /** Whether a probe has finished. */
+    private boolean probed;
     /** Probes in a row that kept the choice: each doubles the interval to the next. */
     private int confirmed;
     private int drifted;
@@ -167,6 +169,7 @@ final class ThreadTuner {
             confirmed = Math.min(confirmed + 1, 16);
         }
         reference = choice == 0 ? all : one;
+        probed = true;
         drifted = 0;
         probeDue = false;
         // the probe's cost: the slower arm's steps times how much slower they were; the next probe comes
@@ -210,6 +213,11 @@ final class ThreadTuner {
             drifted = 0;
         }
         probeDue = now - nextProbe >= 0 || (drifted >= DRIFT_STEPS && now - nextEarlyProbe >= 0);
+    }
+
+    /** Whether a probe has finished: the choice between probes is a measured one from then on. */
+    boolean settled() {
+        return probed;
     }
 
     /** The thread cap for {@link Parallel#limitCallerThreads} that runs work as the steps between probes do now. */

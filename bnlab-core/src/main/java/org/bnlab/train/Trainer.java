@@ -105,9 +105,9 @@ public final class Trainer {
         this.evaluator = new Evaluator(model);
         this.shard = b.collective == null ? null : new ReplicaShard(b.collective, b.rank, b.batchSize);
         listeners.addAll(b.listeners);
-        // replicas run on threads of their own (one model each): no choice to make there
-        boolean tune = b.threadTuning != null ? b.threadTuning : Parallel.defaultThreadCount();
-        this.tuner = tune && parallel == null && shard == null ? new ThreadTuner(b.tuningClock) : null;
+        // replicas run on threads of their own (one model each), and 1 thread has no choice to make
+        boolean tune = b.threadTuning != null ? b.threadTuning : Parallel.threadTuning();
+        this.tuner = tune && Parallel.threads() > 1 && parallel == null && shard == null ? new ThreadTuner(b.tuningClock) : null;
     }
 
     /** A builder training {@code model} on {@code train}; defaults: SGD lr 0.01, batch 64, seed 0. */
@@ -138,6 +138,15 @@ public final class Trainer {
         } finally {
             tuner.afterStep();
         }
+    }
+
+    /**
+     * Whether the thread tuning has made its first measured choice (true without tuning): the steps
+     * start on 1 thread and are probed once their time has settled, so a benchmark of steady steps
+     * waits for this.
+     */
+    public boolean threadTuningSettled() {
+        return tuner == null || tuner.settled();
     }
 
     /**
@@ -568,9 +577,9 @@ public final class Trainer {
 
         /**
          * Whether each step may run on 1 thread instead of {@link Engine#threads()} when timing both finds
-         * it faster (results are the same bits either way). Default: on when the thread count is the
-         * default (neither {@code -Dbnlab.threads} nor {@link Engine#setThreads} chose it), off when it was
-         * chosen; data-parallel replicas never tune. See {@code ThreadTuner} for how it measures.
+         * it faster (results are the same bits either way). Default: {@link Engine#threadTuning()} (on
+         * unless turned off); it applies when the engine has more than 1 thread as the trainer is built;
+         * data-parallel replicas never tune. See {@code ThreadTuner} for how it measures.
          */
         public Builder threadTuning(boolean on) {
             this.threadTuning = on;

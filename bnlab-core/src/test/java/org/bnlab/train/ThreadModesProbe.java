@@ -9,8 +9,9 @@ import org.bnlab.data.Datasets;
  * 3 s warm-up, printing per phase the mean step (ms) and, right after it, the round trip of a cache line
  * between two fresh threads (ns; 45-125 ns when the host runs the two vCPUs close, 340-2,000 when far
  * apart), and at the end how many steps the thread tuning ran on 1 thread. Not a test (no assertions):
- * {@code java --add-modules jdk.incubator.vector [-Dbnlab.threads=1|2] -cp <test+main classes and Jackson>
- * org.bnlab.train.ThreadModesProbe [batch]}. Without {@code -Dbnlab.threads} the trainer tunes.
+ * {@code java --add-modules jdk.incubator.vector [-Dbnlab.threads=1|2] [-Dbnlab.threadTuning=false] -cp <test+main
+ * classes and Jackson> org.bnlab.train.ThreadModesProbe [batch]}. Without {@code -Dbnlab.threadTuning=false} the
+ * trainer tunes (on more than 1 thread).
  */
 public final class ThreadModesProbe {
     private ThreadModesProbe() {}
@@ -38,7 +39,7 @@ public final class ThreadModesProbe {
             sb.append(String.format("%.3f ms / %.0f ns  ", (System.nanoTime() - t0) / 1e6 / n, roundTripNanos(30)));
         }
         long[] after = t.stepsByThreads();
-        System.out.println(sb + (after == null ? "(threads chosen: no tuning)"
+        System.out.println(sb + (after == null ? "(no tuning)"
                 : "steps on 1 thread " + (after[1] - before[1]) + " of " + (after[0] + after[1] - before[0] - before[1])));
     }
 

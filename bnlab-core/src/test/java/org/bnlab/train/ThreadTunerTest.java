@@ -1,6 +1,7 @@
 package org.bnlab.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.bnlab.kernel.Parallel;
@@ -100,8 +101,10 @@ class ThreadTunerTest {
             tuner.afterStep();
         }
         assertEquals(0, tuner.stepsByArm()[0], "no 2-thread step while the step time still falls");
+        assertFalse(tuner.settled(), "no measured choice yet");
         run(tuner, 2, 650_000, 800_000);
         assertEquals(2, tuner.chosenThreads(), "probed once settled");
+        assertTrue(tuner.settled(), "a measured choice");
     }
 
     @Test

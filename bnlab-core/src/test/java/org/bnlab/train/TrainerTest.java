@@ -106,7 +106,7 @@ class TrainerTest {
             Parallel.setThreads(1);
             Trainer a = cfg.trainer(data);
             a.fitTo(cfg.steps());
-            assertNull(a.stepsByThreads(), "no tuning when the thread count was chosen");
+            assertNull(a.stepsByThreads(), "no tuning on 1 thread");
             Parallel.setThreads(2);
             long[] clock = {0};
             // a clock of 1 ms per reading: the warm-up settles after two windows, then a probe runs both arms
@@ -119,6 +119,34 @@ class TrainerTest {
             assertArrayEquals(flatParams(a), flatParams(b));
         } finally {
             Parallel.setThreads(saved);
+        }
+    }
+
+    /**
+     * A thread count set by the user is the most threads a step uses: the tuning is on with it, unless
+     * turned off for the engine (a builder's own choice wins either way).
+     */
+    @Test
+    void threadTuningFollowsTheEngineSetting() {
+        int saved = Parallel.threads();
+        boolean savedTuning = Parallel.threadTuning();
+        try {
+            TrainConfig cfg = config(new ModelSpec("mlp", 1, 28, 28, 10, List.of(16), "relu", true, "default", 0, 0), "sgd", 0.1, 0.9, 2, 0);
+            Parallel.setThreads(2);
+            Parallel.setThreadTuning(true);
+            Trainer tuned = cfg.trainer(data);
+            tuned.trainStep();
+            assertArrayEquals(new long[] {0, 1}, tuned.stepsByThreads(), "a chosen thread count still tunes: the first step on 1 thread");
+            Parallel.setThreadTuning(false);
+            assertNull(cfg.trainer(data).stepsByThreads(), "no tuning once it is turned off");
+            Trainer forced = cfg.trainerBuilder(data, Models.build(cfg.model(), cfg.seed())).threadTuning(true).build();
+            assertTrue(forced.stepsByThreads() != null, "the builder's choice wins over the engine's");
+            Parallel.setThreadTuning(true);
+            Trainer off = cfg.trainerBuilder(data, Models.build(cfg.model(), cfg.seed())).threadTuning(false).build();
+            assertNull(off.stepsByThreads(), "the builder's choice wins over the engine's");
+        } finally {
+            Parallel.setThreads(saved);
+            Parallel.setThreadTuning(savedTuning);
         }
     }
 
