@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Default threads against 1 and 2 in real training runs: `./bnlab train --bn` (paper MLP on mnist-sample)
 # in fresh JVMs, alternating the thread setting (default = all cores with the trainer's thread tuning,
-# --threads 1, --threads 2) and the JDK (17 and 25), quiet and with a busy loop on one core. Reports
-# min / median / max steps/s per setting and how many steps the default setting ran on 1 thread.
+# --threads 1, and "2" = --threads 2 --no-thread-tuning, a fixed 2) and the JDK (17 and 25), quiet and
+# with a busy loop on one core. Reports min / median / max steps/s per setting and how many steps the
+# default setting ran on 1 thread.
 # Raw output goes to bench/results/threads-<date>/.
 # Usage: bench/threads.sh [--runs N] [--steps S] [--batch B] [--quiet-only]
 #   defaults: 4 runs, 3000 steps, batch 60 (the issue's warm-up case); --steps 8000 --batch 256 shows
@@ -35,7 +36,11 @@ for load in $loads; do
     for jvm in "$jdk17" "$jdk25"; do
       tag="jdk$("$jvm" -XshowSettings:properties -version 2>&1 | sed -n 's/ *java.specification.version = //p')"
       for setting in default 1 2; do
-        args=(); [[ "$setting" != default ]] && args=(--threads "$setting")
+        case "$setting" in
+          default) args=() ;;
+          1) args=(--threads 1) ;;
+          *) args=(--threads "$setting" --no-thread-tuning) ;;
+        esac
         echo "threads: $load $tag $setting run $i/$runs" >&2
         BNLAB_JAVA="$jvm" ./bnlab train --bn --steps "$steps" --batch "$batch" "${args[@]}" --out "$out/run" \
           > "$out/$load-$tag-$setting-$i.txt" 2>&1 || echo "threads: run failed ($out/$load-$tag-$setting-$i.txt)" >&2
@@ -55,7 +60,7 @@ for f in glob.glob(os.path.join(out, "*.txt")):
     m = re.search(r"done: .*?, ([0-9]+) steps/s( \(([0-9]+)% of steps on 1 thread)?", open(f).read())
     if m:
         groups.setdefault((load, tag, setting), []).append((int(m.group(1)), int(m.group(3) or 0)))
-print(f"`./bnlab train --bn --steps {steps} --batch {batch}`, steps/s over fresh JVMs (default = all cores with the thread tuning)\n")
+print(f"`./bnlab train --bn --steps {steps} --batch {batch}`, steps/s over fresh JVMs (default = all cores with the thread tuning; 2 = a fixed 2, --no-thread-tuning)\n")
 print("| load | JDK | threads | runs | min | median | max | default's steps on 1 thread |")
 print("|---|---|---|---|---|---|---|---|")
 for (load, tag, setting), v in sorted(groups.items()):

@@ -103,7 +103,11 @@ public final class Parallel {
     }
 
     private static boolean tuningProperty() {
-        String p = System.getProperty("bnlab.threadTuning");
+        return parseTuning(System.getProperty("bnlab.threadTuning"));
+    }
+
+    /** The value of {@code -Dbnlab.threadTuning}: unset, blank or "true" is on, "false" off, anything else an error. */
+    static boolean parseTuning(String p) {
         if (p == null || p.isBlank() || p.trim().equals("true")) {
             return true;
         }

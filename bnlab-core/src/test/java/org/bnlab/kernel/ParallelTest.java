@@ -13,6 +13,16 @@ import org.junit.jupiter.api.Test;
 /** Parallel.forRange: every index exactly once, chunks on grain boundaries, failures rethrown. */
 class ParallelTest {
 
+    /** -Dbnlab.threadTuning: on unless "false"; a typo is an error naming the property and the value. */
+    @Test
+    void threadTuningPropertyIsParsedStrictly() {
+        assertTrue(Parallel.parseTuning(null));
+        assertTrue(Parallel.parseTuning(" true "));
+        assertFalse(Parallel.parseTuning("false"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Parallel.parseTuning("off"));
+        assertTrue(e.getMessage().contains("bnlab.threadTuning") && e.getMessage().contains("'off'"), e.getMessage());
+    }
+
     @Test
     void everyIndexRunsExactlyOnceForAnyThreadCountAndSize() throws Exception {
         int before = Parallel.threads();
