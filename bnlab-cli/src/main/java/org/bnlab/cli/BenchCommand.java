@@ -45,6 +45,9 @@ public final class BenchCommand implements Callable<Integer> {
             + "measures faster (to time a fixed thread count)")
     boolean noThreadTuning;
 
+    /** Whether a step case's trainer tunes its thread count (reported with the results). */
+    private boolean stepsTuned;
+
     @Option(names = "--filter", description = "only cases whose name contains this text")
     String filter;
 
@@ -131,13 +134,13 @@ public final class BenchCommand implements Callable<Integer> {
             Map<String, Object> out = new LinkedHashMap<>(results);
             out.put("jdk", Runtime.version().toString());
             out.put("threads", Parallel.threads());
-            out.put("thread_tuning", tunes());
+            out.put("thread_tuning", stepsTuned);
             out.put("kernels", Simd.describe());
             out.put("bytes_per_op", allocated);
             System.out.println(Json.MAPPER.writeValueAsString(out));
         } else {
             System.out.printf(Locale.ROOT, "bnlab bench: JDK %s, %d thread(s)%s, %s kernels%n", Runtime.version(), Parallel.threads(),
-                    tunes() ? " (training steps tuned: 1 thread while faster)" : "",
+                    stepsTuned ? " (training steps tuned: 1 thread while faster)" : "",
                     Simd.describe());
             System.out.printf(Locale.ROOT, "%-34s %12s %14s%n", "case", "median ms", "rate");
             for (var e : results.entrySet()) {
@@ -158,12 +161,9 @@ public final class BenchCommand implements Callable<Integer> {
     /** A step case's trainer: tuning its thread count as train does, unless --no-thread-tuning. */
     private Trainer trainer(TrainConfig cfg, Dataset data) {
         Trainer.Builder b = cfg.trainerBuilder(data, Models.build(cfg.model(), cfg.seed()));
-        return (noThreadTuning ? b.threadTuning(false) : b).build();
-    }
-
-    /** Whether the step cases run with the trainer's thread tuning. */
-    private boolean tunes() {
-        return !noThreadTuning && Parallel.threadTuning() && Parallel.threads() > 1;
+        Trainer t = (noThreadTuning ? b.threadTuning(false) : b).build();
+        stepsTuned |= t.stepsByThreads() != null; // the trainer's own verdict (null: it does not tune)
+        return t;
     }
 
     private void time(Map<String, Double> results, Map<String, Double> rates, Map<String, Long> allocated,

@@ -102,10 +102,6 @@ public final class Parallel {
         return Math.max(1, Runtime.getRuntime().availableProcessors());
     }
 
-    private static boolean tuningProperty() {
-        return parseTuning(System.getProperty("bnlab.threadTuning"));
-    }
-
     /** The value of {@code -Dbnlab.threadTuning}: unset, blank or "true" is on, "false" off, anything else an error. */
     static boolean parseTuning(String p) {
         if (p == null || p.isBlank() || p.trim().equals("true")) {
@@ -143,7 +139,7 @@ public final class Parallel {
     public static boolean threadTuning() {
         Boolean on = threadTuning;
         if (on == null) {
-            on = tuningProperty();
+            on = parseTuning(System.getProperty("bnlab.threadTuning"));
             threadTuning = on;
         }
         return on;

@@ -84,7 +84,7 @@ final class ThreadTuner {
     private int windowSteps;
     /** The chosen arm's mean step at the last probe, and how many steps in a row have been far from it. */
     private long reference;
-    /** Whether a probe has finished. */
+    /** Whether a probe has finished (before: the warm-up watch decides when the first comes). */
     private boolean probed;
     /** Probes in a row that kept the choice: each doubles the interval to the next. */
     private int confirmed;
@@ -203,7 +203,7 @@ final class ThreadTuner {
 
     /** Between probes: a probe is due at its time, or earlier once the step time has drifted from the reference. */
     private void watchDrift(long now, long took) {
-        if (reference == 0) {
+        if (!probed) {
             watchWarmUp(now, took);
             return;
         }
