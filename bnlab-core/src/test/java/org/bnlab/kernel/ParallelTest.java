@@ -174,4 +174,67 @@ class ParallelTest {
             Parallel.setThreads(before);
         }
     }
+
+    /** A task whose every run(from, to) takes the same time, however short its range: split calls cost more. */
+    private static final class FixedCostPerChunk implements Parallel.RangeTask {
+        final java.util.List<String> ranges = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+
+        @Override
+        public void run(int from, int to) {
+            ranges.add(from + ".." + to);
+            long end = System.nanoTime() + 200_000;
+            while (System.nanoTime() < end) {
+                Thread.onSpinWait();
+            }
+        }
+
+        /** Calls that ran as one whole range [0, n). */
+        long whole(int n) {
+            return ranges.stream().filter(r -> r.equals("0.." + n)).count();
+        }
+    }
+
+    /**
+     * With the thread tuning on, an uncapped call site that measures faster on the caller alone runs
+     * there (here: 8 chunks of 0.2 ms each over 2 threads against one 0.2 ms run, a 4x gap); with the
+     * tuning off, or under a cap, every call splits.
+     */
+    @Test
+    void uncappedCallsRunWhereTheirCallSiteMeasuresFaster() {
+        int before = Parallel.threads();
+        boolean tuning = Parallel.threadTuning();
+        Parallel.setThreads(2);
+        try {
+            int n = 1 << 12;
+            Parallel.setThreadTuning(true);
+            FixedCostPerChunk tuned = new FixedCostPerChunk();
+            for (int call = 0; call < 100; call++) {
+                Parallel.forRange(n, 16, tuned);
+            }
+            assertTrue(tuned.whole(n) >= 80, tuned.whole(n) + " of 100 calls ran whole on the caller");
+            assertTrue(tuned.whole(n) < 100, "the split arm is still probed");
+
+            Parallel.setThreadTuning(false);
+            FixedCostPerChunk fixed = new FixedCostPerChunk();
+            for (int call = 0; call < 40; call++) {
+                Parallel.forRange(n, 16, fixed);
+            }
+            assertEquals(0, fixed.whole(n), "tuning off: every call split");
+
+            Parallel.setThreadTuning(true);
+            FixedCostPerChunk capped = new FixedCostPerChunk();
+            int previous = Parallel.limitCallerThreads(2);
+            try {
+                for (int call = 0; call < 40; call++) {
+                    Parallel.forRange(n, 16, capped);
+                }
+            } finally {
+                Parallel.limitCallerThreads(previous);
+            }
+            assertEquals(0, capped.whole(n), "capped at the thread count (as a tuned training step's calls): every call split");
+        } finally {
+            Parallel.setThreadTuning(tuning);
+            Parallel.setThreads(before);
+        }
+    }
 }
