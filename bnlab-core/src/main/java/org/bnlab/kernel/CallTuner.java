@@ -13,15 +13,25 @@ package org.bnlab.kernel;
  * tuning (the trainer's ThreadTuner decides for the whole step and caps its calls); this one covers
  * what runs outside it: inference, evaluation, a benchmark's kernel, user code.
  *
+ * <p>What is timed: the period from one call of a site to its next, not the call alone. A split costs
+ * also outside the call: in that far-apart stretch the split GEMM's own time was 30 us against 40 on
+ * the caller alone, but the caller's packing of B before the next call then took 38 us instead of 12
+ * (it rewrites lines the other thread had read); the period saw the whole 66 against 51.
+ *
  * <p>How: a call site is the task object and the range length (a layer keeps its tasks, so this is a
  * layer at a batch size), hashed into {@value #SLOTS} slots without keeping a reference (a slot taken
- * by another site starts over). Each slot keeps an exponential mean (weight {@value #WEIGHT}) of the
- * call time on each arm; a site's first call runs on all threads, its second on the caller alone,
- * then the arm with the lower mean, and every {@value #PROBE_EVERY}th call the other arm, so a change
- * of conditions (the other core filling or emptying, JIT compilation ending) is seen within a few
- * probes. An arm is left only for one faster by more than {@value #MARGIN}; a sample above
- * {@value #CLAMP} times its arm's mean counts as that (one GC pause or preemption does not decide).
- * Allocation-free: fixed arrays. Not thread-safe: {@link Parallel} uses it under its pool lock.
+ * by another site starts over). A site starts on all threads; its calls {@value #BURST} to
+ * 2 * {@value #BURST} - 1 run on the caller alone, then every {@value #PROBE_EVERY} calls a burst of
+ * {@value #BURST} runs on the arm not chosen. The period of the first call after a change of arm is not
+ * counted: it pays for the change (a worker parked during calls on the caller alone takes tens of
+ * microseconds to wake; data the other thread wrote is in its cache), which the arm's later calls do
+ * not. The chosen arm's estimate is an exponential mean of its periods (weight {@value #WEIGHT}; a
+ * period above {@value #CLAMP} times the mean counts as that, so one preemption does not decide, and one
+ * above {@value #GAP} times not at all: the site was idle, as an evaluation between training steps);
+ * the other arm's is the median of its last burst's three counted periods, fresh, so that what it
+ * measured while the JIT compiler was still at work (periods 20-150x the steady ones) does not linger.
+ * An arm is left only for one faster by more than {@value #MARGIN}. Allocation-free: fixed arrays. Not
+ * thread-safe: {@link Parallel} uses it under its pool lock.
  */
 final class CallTuner {
 
@@ -31,16 +41,30 @@ final class CallTuner {
     static final int ONE = 1;
 
     static final int SLOTS = 256;
-    static final int PROBE_EVERY = 32;
+    static final int PROBE_EVERY = 64;
+    /** Calls per burst on the arm not chosen: the first pays for the change, the median of the other three counts. */
+    static final int BURST = 4;
     static final double WEIGHT = 0.25;
     static final double MARGIN = 0.05;
     static final double CLAMP = 2.0;
+    static final double GAP = 8.0;
 
     private final long[] keys = new long[SLOTS];
     private final boolean[] used = new boolean[SLOTS];
-    private final int[] calls = new int[SLOTS];
     private final int[] choice = new int[SLOTS];
-    /** Mean call time in ns per arm ([ALL], [ONE]); 0 = not measured yet. */
+    /** Calls until the next burst on the other arm starts (a countdown: no counter to overflow), calls left in the current burst, its arm. */
+    private final int[] untilBurst = new int[SLOTS];
+    private final int[] burstLeft = new int[SLOTS];
+    private final int[] burstArm = new int[SLOTS];
+    /** The current burst's counted periods (BURST - 1 per slot) and how many there are. */
+    private final long[] burstPeriods = new long[SLOTS * (BURST - 1)];
+    private final int[] burstCount = new int[SLOTS];
+    /** The site's previous call: its arm (-1: none), its start (ns), whether it was the first after a change of arm, in a burst. */
+    private final int[] lastArm = new int[SLOTS];
+    private final long[] lastStart = new long[SLOTS];
+    private final boolean[] switched = new boolean[SLOTS];
+    private final boolean[] inBurst = new boolean[SLOTS];
+    /** Period estimate in ns per arm ([ALL], [ONE]); 0 = not measured yet. */
     private final double[][] mean = new double[2][SLOTS];
 
     /** The slot of the call site (task, n), reset if another site held it. */
@@ -50,8 +74,10 @@ final class CallTuner {
         if (!used[s] || keys[s] != key) {
             used[s] = true;
             keys[s] = key;
-            calls[s] = 0;
             choice[s] = ALL;
+            untilBurst[s] = BURST;
+            burstLeft[s] = 0;
+            lastArm[s] = -1;
             mean[ALL][s] = 0;
             mean[ONE][s] = 0;
         }
@@ -67,27 +93,67 @@ final class CallTuner {
         return (long) System.identityHashCode(task) << 32 | (n & 0xFFFFFFFFL);
     }
 
-    /** The arm the next call of the slot's site runs on. */
-    int arm(int s) {
-        int c = calls[s]++;
-        if (c == 0) {
-            return ALL;
+    /**
+     * The arm the call of the slot's site starting at {@code now} (ns) runs on; counts the period since
+     * the site's previous call for that call's arm.
+     */
+    int arm(int s, long now) {
+        if (lastArm[s] >= 0 && !switched[s]) {
+            long period = Math.max(1, now - lastStart[s]);
+            if (inBurst[s]) {
+                burstPeriod(s, lastArm[s], period);
+            } else {
+                chosenPeriod(s, lastArm[s], period);
+            }
         }
-        if (mean[ONE][s] == 0) {
-            return ONE;
+        int arm;
+        boolean burst = true;
+        int until = --untilBurst[s];
+        if (burstLeft[s] > 0) {
+            burstLeft[s]--;
+            arm = burstArm[s];
+        } else if (until < 0) {
+            burstArm[s] = 1 - choice[s];
+            burstLeft[s] = BURST - 1;
+            burstCount[s] = 0;
+            untilBurst[s] = PROBE_EVERY - 1;
+            arm = burstArm[s];
+        } else {
+            arm = choice[s];
+            burst = false;
         }
-        return c % PROBE_EVERY == 0 ? 1 - choice[s] : choice[s];
+        inBurst[s] = burst;
+        switched[s] = arm != lastArm[s];
+        lastArm[s] = arm;
+        lastStart[s] = now;
+        return arm;
     }
 
-    /** Records a call's time on an arm and updates the slot's choice. */
-    void record(int s, int arm, long nanos) {
+    /** A period of the chosen arm: into its exponential mean, clamped; a gap (the site idle) is skipped. */
+    private void chosenPeriod(int s, int arm, long period) {
         double m = mean[arm][s];
-        double t = Math.max(1, nanos);
-        if (m == 0) {
-            mean[arm][s] = t;
-        } else {
-            mean[arm][s] = m + WEIGHT * (Math.min(t, CLAMP * m) - m);
+        if (m > 0 && period > GAP * m) {
+            return;
         }
+        mean[arm][s] = m == 0 ? period : m + WEIGHT * (Math.min(period, CLAMP * m) - m);
+        decide(s);
+    }
+
+    /** A counted period of a burst: the burst's median, once complete, is the arm's estimate. */
+    private void burstPeriod(int s, int arm, long period) {
+        int base = s * (BURST - 1);
+        burstPeriods[base + burstCount[s]++] = period;
+        if (burstCount[s] < BURST - 1) {
+            return;
+        }
+        long a = burstPeriods[base];
+        long b = burstPeriods[base + 1];
+        long c = burstPeriods[base + 2];
+        mean[arm][s] = Math.max(Math.min(a, b), Math.min(Math.max(a, b), c)); // median of three
+        decide(s);
+    }
+
+    private void decide(int s) {
         double all = mean[ALL][s];
         double one = mean[ONE][s];
         if (all == 0 || one == 0) {

@@ -219,14 +219,11 @@ public final class Parallel {
             if (cap == 0 && threadTuning()) {
                 // uncapped: the call tuning runs it on all threads or on the caller alone, whichever is faster here
                 int slot = CALLS.slot(task, n);
-                int arm = CALLS.arm(slot);
-                long start = System.nanoTime();
-                if (arm == CallTuner.ONE) {
+                if (CALLS.arm(slot, System.nanoTime()) == CallTuner.ONE) {
                     task.run(0, n);
                 } else {
                     runJob(n, grain, task, parts, false, chunks(n, grain, parts));
                 }
-                CALLS.record(slot, arm, System.nanoTime() - start);
             } else {
                 // capped at 1: one chunk (no per-chunk cost such as a GEMM's packing), or the uncapped chunks
                 runJob(n, grain, task, parts, callerOnly, callerOnly && limit[1] == 0 ? 1 : chunks(n, grain, parts));
