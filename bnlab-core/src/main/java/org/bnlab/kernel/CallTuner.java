@@ -18,11 +18,16 @@ package org.bnlab.kernel;
  * the caller alone, but the caller's packing of B before the next call then took 38 us instead of 12
  * (it rewrites lines the other thread had read); the period saw the whole 66 against 51.
  *
- * <p>How: a call site is the task object and the range length (a layer keeps its tasks, so this is a
- * layer at a batch size), hashed into {@value #SLOTS} slots without keeping a reference (a slot taken
+ * <p>How: a call site is the task object's identity (or, for a task that kernels share between
+ * layers, a hash the caller gives, e.g. of its weight array's identity) and the range length: a layer
+ * at a batch size. Sites are hashed into {@value #SLOTS} slots without keeping a reference (a slot taken
  * by another site starts over). A site starts on all threads; its calls {@value #BURST} to
- * 2 * {@value #BURST} - 1 run on the caller alone, then every {@value #PROBE_EVERY} calls a burst of
- * {@value #BURST} runs on the arm not chosen. The period of the first call after a change of arm is not
+ * 2 * {@value #BURST} - 1 run on the caller alone, then bursts of {@value #BURST} run on the arm not
+ * chosen: {@value #PROBE_EVERY} calls after a burst that changed the choice, and {@value #GROWTH} times
+ * the last interval after one that kept it, up to where the bursts cost {@value #PROBE_COST} of the
+ * time (every 1,333 calls for an arm 2x slower; at most every {@value #MAX_INTERVAL}): a site pays for
+ * each of its bursts, and an inference model has several sites (measured with bursts every 64 calls:
+ * CNN inference 5-9% slower than without the tuning). The period of the first call after a change of arm is not
  * counted: it pays for the change (a worker parked during calls on the caller alone takes tens of
  * microseconds to wake; data the other thread wrote is in its cache), which the arm's later calls do
  * not. The chosen arm's estimate is an exponential mean of its periods (weight {@value #WEIGHT}; a
@@ -42,6 +47,12 @@ final class CallTuner {
 
     static final int SLOTS = 256;
     static final int PROBE_EVERY = 64;
+    /** Longest interval between bursts, in calls. */
+    static final int MAX_INTERVAL = 4096;
+    /** Factor by which a burst that kept the choice lengthens the interval to the next. */
+    static final int GROWTH = 4;
+    /** Share of the time the bursts may cost: the interval grows with how much slower the other arm was. */
+    static final double PROBE_COST = 0.003;
     /** Calls per burst on the arm not chosen: the first pays for the change, the median of the other three counts. */
     static final int BURST = 4;
     static final double WEIGHT = 0.25;
@@ -54,6 +65,8 @@ final class CallTuner {
     private final int[] choice = new int[SLOTS];
     /** Calls until the next burst on the other arm starts (a countdown: no counter to overflow), calls left in the current burst, its arm. */
     private final int[] untilBurst = new int[SLOTS];
+    /** Calls between the last burst and the next. */
+    private final int[] interval = new int[SLOTS];
     private final int[] burstLeft = new int[SLOTS];
     private final int[] burstArm = new int[SLOTS];
     /** The current burst's counted periods (BURST - 1 per slot) and how many there are. */
@@ -67,15 +80,16 @@ final class CallTuner {
     /** Period estimate in ns per arm ([ALL], [ONE]); 0 = not measured yet. */
     private final double[][] mean = new double[2][SLOTS];
 
-    /** The slot of the call site (task, n), reset if another site held it. */
-    int slot(Object task, int n) {
-        long key = key(task, n);
+    /** The slot of the call site (site, n), reset if another site held it. */
+    int slot(int site, int n) {
+        long key = key(site, n);
         int s = (int) (mix(key) & (SLOTS - 1));
         if (!used[s] || keys[s] != key) {
             used[s] = true;
             keys[s] = key;
             choice[s] = ALL;
             untilBurst[s] = BURST;
+            interval[s] = PROBE_EVERY;
             burstLeft[s] = 0;
             lastArm[s] = -1;
             mean[ALL][s] = 0;
@@ -84,13 +98,13 @@ final class CallTuner {
         return s;
     }
 
-    /** The slot index (task, n) hashes to, without claiming it (for tests). */
-    int slotIndexFor(Object task, int n) {
-        return (int) (mix(key(task, n)) & (SLOTS - 1));
+    /** The slot index (site, n) hashes to, without claiming it (for tests). */
+    int slotIndexFor(int site, int n) {
+        return (int) (mix(key(site, n)) & (SLOTS - 1));
     }
 
-    private static long key(Object task, int n) {
-        return (long) System.identityHashCode(task) << 32 | (n & 0xFFFFFFFFL);
+    private static long key(int site, int n) {
+        return (long) site << 32 | (n & 0xFFFFFFFFL);
     }
 
     /**
@@ -151,6 +165,18 @@ final class CallTuner {
         long c = burstPeriods[base + 2];
         mean[arm][s] = Math.max(Math.min(a, b), Math.min(Math.max(a, b), c)); // median of three
         decide(s);
+        // the next burst: PROBE_EVERY calls on if this one changed the choice; else GROWTH times as far as
+        // the last interval, up to where bursts would cost about PROBE_COST (BURST calls, each r - 1 of a
+        // call too long for an arm r times slower): growing, so that an estimate made while the JIT
+        // compiler was still at work (r of 4 and more) is measured again within a few bursts
+        if (choice[s] == arm) {
+            interval[s] = PROBE_EVERY;
+        } else {
+            double r = mean[arm][s] / Math.max(1, mean[1 - arm][s]);
+            int cap = (int) Math.min(MAX_INTERVAL, Math.max(PROBE_EVERY, BURST * (r - 1) / PROBE_COST));
+            interval[s] = Math.min(cap, GROWTH * interval[s]);
+        }
+        untilBurst[s] = interval[s];
     }
 
     private void decide(int s) {

@@ -197,6 +197,16 @@ public final class Parallel {
      * elements. Returns when every chunk is done; rethrows the first failure.
      */
     public static void forRange(int n, int grain, RangeTask task) {
+        forRange(n, grain, task, System.identityHashCode(task));
+    }
+
+    /**
+     * {@link #forRange(int, int, RangeTask)} for a task object that several call sites share (a kernel's
+     * per-thread task, set up for each call): {@code site} tells this call site apart for the per-call
+     * thread tuning, e.g. a hash of the identity of the layer's weight array (not of its input or
+     * output, which an inference model's stages share: it reuses two buffers).
+     */
+    public static void forRange(int n, int grain, RangeTask task, int site) {
         if (n <= 0) {
             return;
         }
@@ -218,7 +228,7 @@ public final class Parallel {
         try {
             if (cap == 0 && threadTuning()) {
                 // uncapped: the call tuning runs it on all threads or on the caller alone, whichever is faster here
-                int slot = CALLS.slot(task, n);
+                int slot = CALLS.slot(site, n);
                 if (CALLS.arm(slot, System.nanoTime()) == CallTuner.ONE) {
                     task.run(0, n);
                 } else {
