@@ -7,8 +7,7 @@
 # Usage: bench/cliffs.sh [--short] [--jvms N] [--threads "1 2"] [-- bench arguments, e.g. --filter step --seconds 0.5]
 #   --short: N = 3 (default N = 20). --threads: the thread counts to run (default "1 2").
 #   JDKs: $JDK17 (default java on PATH) and $JDK25. With 2 threads the training steps are tuned (1 thread
-#   while that measures faster), as in `bnlab train`, and so are the single kernel calls (per call site);
-#   `-- --no-thread-tuning` times a fixed thread count.
+#   while that measures faster), as in `bnlab train`; `-- --no-thread-tuning` times a fixed thread count.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 jvms=20

@@ -37,13 +37,16 @@ public final class BenchCommand implements Callable<Integer> {
             + " and bytes_per_op (case name -> bytes the calling thread allocated per timed operation)")
     boolean json;
 
-    @Option(names = "--threads", description = "threads (default: all cores); a training step, or a kernel call, runs on 1 "
-            + "of them while that measures faster, as in train (see --no-thread-tuning)")
+    @Option(names = "--threads", description = "threads (default: all cores); the training steps run on 1 of them while "
+            + "that measures faster, as in train (see --no-thread-tuning)")
     Integer threads;
 
-    @Option(names = "--no-thread-tuning", description = "run every case on --threads threads, even when 1 thread "
+    @Option(names = "--no-thread-tuning", description = "run every training step on --threads threads, even when 1 thread "
             + "measures faster (to time a fixed thread count)")
     boolean noThreadTuning;
+
+    /** Whether a step case's trainer tunes its thread count (reported with the results). */
+    private boolean stepsTuned;
 
     @Option(names = "--filter", description = "only cases whose name contains this text")
     String filter;
@@ -81,11 +84,6 @@ public final class BenchCommand implements Callable<Integer> {
         if (threads != null) {
             Parallel.setThreads(threads); // rejects < 1 with a clear message
         }
-        if (noThreadTuning) {
-            Parallel.setThreadTuning(false);
-        }
-        // what the thread tuning does here: steps (trainers) and split kernel calls (per call site) on 1 thread while faster
-        boolean tuned = Parallel.threadTuning() && Parallel.threads() > 1;
         if (!(seconds > 0)) {
             throw new IllegalArgumentException("--seconds must be > 0");
         }
@@ -136,13 +134,13 @@ public final class BenchCommand implements Callable<Integer> {
             Map<String, Object> out = new LinkedHashMap<>(results);
             out.put("jdk", Runtime.version().toString());
             out.put("threads", Parallel.threads());
-            out.put("thread_tuning", tuned);
+            out.put("thread_tuning", stepsTuned);
             out.put("kernels", Simd.describe());
             out.put("bytes_per_op", allocated);
             System.out.println(Json.MAPPER.writeValueAsString(out));
         } else {
             System.out.printf(Locale.ROOT, "bnlab bench: JDK %s, %d thread(s)%s, %s kernels%n", Runtime.version(), Parallel.threads(),
-                    tuned ? " (tuned: a step or call runs on 1 thread while faster)" : "",
+                    stepsTuned ? " (training steps tuned: 1 thread while faster)" : "",
                     Simd.describe());
             System.out.printf(Locale.ROOT, "%-34s %12s %14s%n", "case", "median ms", "rate");
             for (var e : results.entrySet()) {
@@ -161,8 +159,11 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /** A step case's trainer: tuning its thread count as train does, unless --no-thread-tuning. */
-    private static Trainer trainer(TrainConfig cfg, Dataset data) {
-        return cfg.trainerBuilder(data, Models.build(cfg.model(), cfg.seed())).build();
+    private Trainer trainer(TrainConfig cfg, Dataset data) {
+        Trainer.Builder b = cfg.trainerBuilder(data, Models.build(cfg.model(), cfg.seed()));
+        Trainer t = (noThreadTuning ? b.threadTuning(false) : b).build();
+        stepsTuned |= t.stepsByThreads() != null; // the trainer's own verdict (null: it does not tune)
+        return t;
     }
 
     private void time(Map<String, Double> results, Map<String, Double> rates, Map<String, Long> allocated,

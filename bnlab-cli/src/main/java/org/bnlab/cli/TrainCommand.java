@@ -115,7 +115,7 @@ public final class TrainCommand implements Callable<Integer> {
             + "thread while that measures faster (see --no-thread-tuning); results do not depend on it")
     Integer threads;
 
-    @Option(names = "--no-thread-tuning", description = "run every step and evaluation on --threads threads, even when 1 thread measures faster")
+    @Option(names = "--no-thread-tuning", description = "run every step on --threads threads, even when 1 thread measures faster")
     boolean noThreadTuning;
 
     @Option(names = "--out", paramLabel = "DIR", description = "output directory (default: runs/train-<timestamp>)")
@@ -237,7 +237,6 @@ public final class TrainCommand implements Callable<Integer> {
                 .dataParallel(replicas, r -> Models.build(recipe.model(), recipe.seed()),
                         replicaBn.equals("local") ? DataParallel.BatchStatistics.PER_REPLICA : DataParallel.BatchStatistics.GLOBAL);
         if (noThreadTuning) {
-            Engine.setThreadTuning(false); // the evaluations' calls too
             builder.threadTuning(false);
         }
         Trainer trainer = builder.build();

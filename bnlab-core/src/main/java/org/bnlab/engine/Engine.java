@@ -28,17 +28,15 @@ public final class Engine {
     }
 
     /**
-     * Whether work may run on 1 thread instead of {@link #threads()} while that measures faster: a
-     * trainer times whole steps, and every other kernel call that would split (inference, evaluation,
-     * a kernel called directly) is timed per call site. The thread count is then the most threads a
-     * call uses. On by default; off with {@code -Dbnlab.threadTuning=false} or {@link #setThreadTuning}.
-     * Results are the same bits either way.
+     * Whether training steps may run on 1 thread instead of {@link #threads()} while that measures
+     * faster: the thread count is then the most threads a step uses. On by default; off with
+     * {@code -Dbnlab.threadTuning=false} or {@link #setThreadTuning}. Results are the same bits either way.
      */
     public static boolean threadTuning() {
         return Parallel.threadTuning();
     }
 
-    /** Turns the thread tuning on or off: for kernel calls from now on, for trainers built afterwards (see {@link #threadTuning()}). */
+    /** Turns the thread tuning on or off for trainers built afterwards (see {@link #threadTuning()}). */
     public static void setThreadTuning(boolean on) {
         Parallel.setThreadTuning(on);
     }

@@ -59,7 +59,7 @@ public final class ConvKernel {
         t.biasFirst = biasFirst;
         t.y = y;
         try {
-            overSamples(g, n, t, 31 * System.identityHashCode(weight) + 1);
+            overSamples(g, n, t);
         } finally {
             t.x = null;
             t.weight = null;
@@ -94,7 +94,7 @@ public final class ConvKernel {
                 t.run(0, rows);
             } else {
                 // one band per thread: each band re-reads every dy_s and packs it (or col_s) once more
-                Parallel.forRange(rows, Math.max(1, rows / Parallel.threads()), t, 31 * System.identityHashCode(dw) + 3);
+                Parallel.forRange(rows, Math.max(1, rows / Parallel.threads()), t);
             }
         } finally {
             t.x = null;
@@ -124,7 +124,7 @@ public final class ConvKernel {
         t.wT = wT;
         t.dx = dx;
         try {
-            overSamples(g, n, t, 31 * System.identityHashCode(weight) + 2);
+            overSamples(g, n, t);
         } finally {
             t.dy = null;
             t.wT = null;
@@ -148,7 +148,7 @@ public final class ConvKernel {
             if (adds < Gemm.PARALLEL_MIN_MACS / 4 || Parallel.threads() == 1) {
                 t.run(0, g.o);
             } else {
-                Parallel.forRange(g.o, 1, t, 31 * System.identityHashCode(db) + 4);
+                Parallel.forRange(g.o, 1, t);
             }
         } finally {
             t.dy = null;
@@ -156,19 +156,15 @@ public final class ConvKernel {
         }
     }
 
-    /**
-     * Runs a per-sample task over [0, n): on the caller when small, else in parts of whole samples;
-     * {@code site} (from the layer's weights) tells layers apart for the thread tuning (the task is per
-     * thread, shared by every layer; inference models also share the input and output buffers).
-     */
-    private static void overSamples(ConvShape g, int n, Parallel.RangeTask t, int site) {
+    /** Runs a per-sample task over [0, n): on the caller when small, else in parts of whole samples. */
+    private static void overSamples(ConvShape g, int n, Parallel.RangeTask t) {
         long perSample = (long) g.o * g.p * g.ckk;
         if (n <= 1 || perSample * n < Gemm.PARALLEL_MIN_MACS || Parallel.threads() == 1) {
             t.run(0, n);
         } else {
             // grain: enough samples that each part has at least PARALLEL_MIN_MACS / 2 multiply-adds
             int grain = (int) Math.max(1, Math.min(n, (Gemm.PARALLEL_MIN_MACS / 2) / Math.max(1, perSample)));
-            Parallel.forRange(n, grain, t, site);
+            Parallel.forRange(n, grain, t);
         }
     }
 

@@ -194,9 +194,7 @@ public final class Gemm {
             // grain: enough row blocks that each part has at least PARALLEL_MIN_MACS / 2 of work
             long perBlock = Math.max(1, macs / blocks);
             int grain = (int) Math.max(1, (PARALLEL_MIN_MACS / 2) / perBlock);
-            // ws serves every product of this thread: B (a layer's weights) with C and the shape tell the sites apart
-            int site = 31 * (31 * System.identityHashCode(b) + System.identityHashCode(c)) + 961 * m + 31 * n + k;
-            Parallel.forRange(blocks, grain, ws, site);
+            Parallel.forRange(blocks, grain, ws);
         }
         ws.clear();
     }

@@ -38,9 +38,7 @@ public final class MaxPool {
         ForwardTask t = CALLS.get().forward;
         t.set(y, arg, x, h, w, k, s, oh, ow);
         try {
-            // t is per thread, shared by the layers (and inference shares x and y): the buffers and the shape name the site
-            int site = 31 * (31 * System.identityHashCode(x) + System.identityHashCode(y)) + 961 * h + 31 * w + 7 * k + s;
-            Parallel.forRange(planes, grain(perPlane), t, site);
+            Parallel.forRange(planes, grain(perPlane), t);
         } finally {
             t.set(null, null, null, 0, 0, 0, 0, 0, 0);
         }
@@ -60,7 +58,7 @@ public final class MaxPool {
         t.hw = h * w;
         t.ohw = ohw;
         try {
-            Parallel.forRange(planes, grain(h * w + ohw), t, 31 * (31 * System.identityHashCode(dx) + System.identityHashCode(dy)) + 961 * h + 31 * w + ohw + 1);
+            Parallel.forRange(planes, grain(h * w + ohw), t);
         } finally {
             t.dx = null;
             t.dy = null;

@@ -28,9 +28,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link #setThreads(int)} changes it at run time. Calls from inside a running task, or while another
  * thread holds the pool, run serially on the caller's thread: correct, never deadlocked. A caller
  * may also cap the threads its own calls use ({@link #limitCallerThreads}): the training loop does,
- * when it has measured that its steps run faster on fewer threads (see {@code ThreadTuner}). An
- * uncapped call that would split runs on all threads or on the caller alone, whichever its call site
- * measures faster ({@link CallTuner}, while {@link #threadTuning} is on).
+ * when it has measured that its steps run faster on fewer threads (see {@code ThreadTuner}).
  */
 public final class Parallel {
 
@@ -64,7 +62,7 @@ public final class Parallel {
     private static volatile Worker[] workers = new Worker[0];
     private static volatile int threads = defaultThreads();
     /**
-     * Whether work may run on 1 thread when that measures faster (see {@link #threadTuning});
+     * Whether training steps may run on 1 thread when that measures faster (see {@link #threadTuning});
      * null until read: a bad system property then fails the caller with a clear message, not class loading.
      */
     private static volatile Boolean threadTuning;
@@ -85,8 +83,6 @@ public final class Parallel {
     private static boolean jobCallerOnly;
     private static volatile Thread caller;
     private static volatile Throwable failure;
-    /** Per call site: all threads or the caller alone (see {@link #threadTuning}); used under LOCK. */
-    private static final CallTuner CALLS = new CallTuner();
 
     private Parallel() {}
 
@@ -136,11 +132,9 @@ public final class Parallel {
     }
 
     /**
-     * Whether work may run on 1 thread instead of {@link #threads()} while timing both finds 1 thread
-     * faster (default true; {@code -Dbnlab.threadTuning=false} or {@link #setThreadTuning} turn it off):
-     * a training loop's whole steps (ThreadTuner, which caps its steps' calls), and every uncapped call
-     * that would split, per call site ({@link CallTuner}). The thread count is then the most threads a
-     * call uses.
+     * Whether a training loop may run its steps on 1 thread instead of {@link #threads()} while timing
+     * both finds 1 thread faster (default true; {@code -Dbnlab.threadTuning=false} or
+     * {@link #setThreadTuning} turn it off). The thread count is then the most threads a step uses.
      */
     public static boolean threadTuning() {
         Boolean on = threadTuning;
@@ -151,7 +145,7 @@ public final class Parallel {
         return on;
     }
 
-    /** Turns the thread tuning on or off: for calls from now on, for trainers built afterwards (see {@link #threadTuning}). */
+    /** Turns the training loop's thread tuning on or off for trainers built afterwards (see {@link #threadTuning}). */
     public static void setThreadTuning(boolean on) {
         threadTuning = on;
     }
@@ -197,16 +191,6 @@ public final class Parallel {
      * elements. Returns when every chunk is done; rethrows the first failure.
      */
     public static void forRange(int n, int grain, RangeTask task) {
-        forRange(n, grain, task, System.identityHashCode(task));
-    }
-
-    /**
-     * {@link #forRange(int, int, RangeTask)} for a task object that several call sites share (a kernel's
-     * per-thread task, set up for each call): {@code site} tells this call site apart for the per-call
-     * thread tuning, e.g. a hash of the identity of the layer's weight array (not of its input or
-     * output, which an inference model's stages share: it reuses two buffers).
-     */
-    public static void forRange(int n, int grain, RangeTask task, int site) {
         if (n <= 0) {
             return;
         }
@@ -226,58 +210,44 @@ public final class Parallel {
             return;
         }
         try {
-            if (cap == 0 && threadTuning()) {
-                // uncapped: the call tuning runs it on all threads or on the caller alone, whichever is faster here
-                int slot = CALLS.slot(site, n);
-                if (CALLS.arm(slot, System.nanoTime()) == CallTuner.ONE) {
-                    task.run(0, n);
-                } else {
-                    runJob(n, grain, task, parts, false, chunks(n, grain, parts));
+            ensureWorkers(parts - 1);
+            // capped at 1: one chunk (no per-chunk cost such as a GEMM's packing), or the uncapped chunks
+            int chunks = callerOnly && limit[1] == 0 ? 1 : chunks(n, grain, parts);
+            // close the new generation before writing its fields: a thread that read the previous
+            // job's state cannot claim (its compare-and-set fails) and none can claim from this one yet
+            long gen = (STATE.get(CELL) >>> 32) + 1;
+            STATE.set(CELL, gen << 32 | CLOSED);
+            job = task;
+            jobN = n;
+            jobGrain = Math.max(1, grain);
+            jobChunks = chunks;
+            jobCallerOnly = callerOnly;
+            failure = null;
+            caller = Thread.currentThread();
+            DONE.set(2 * CELL, 0);
+            STATE.set(CELL, gen << 32); // open: chunk 0 is next
+            Worker[] ws = workers;
+            for (int i = 0; i < (callerOnly ? 0 : parts - 1); i++) {
+                ws[i].wake();
+            }
+            runChunks();
+            awaitChunks(chunks);
+            // closed again: idle threads poll STATE alone and never touch the job's fields
+            STATE.set(CELL, gen << 32 | CLOSED);
+            job = null;
+            Throwable f = failure;
+            if (f != null) {
+                failure = null;
+                if (f instanceof RuntimeException) {
+                    throw (RuntimeException) f;
                 }
-            } else {
-                // capped at 1: one chunk (no per-chunk cost such as a GEMM's packing), or the uncapped chunks
-                runJob(n, grain, task, parts, callerOnly, callerOnly && limit[1] == 0 ? 1 : chunks(n, grain, parts));
+                if (f instanceof Error) {
+                    throw (Error) f;
+                }
+                throw new IllegalStateException(f);
             }
         } finally {
             LOCK.unlock();
-        }
-    }
-
-    /** Runs {@code task} as a job of {@code chunks} chunks that the caller and up to parts - 1 workers claim; under LOCK. */
-    private static void runJob(int n, int grain, RangeTask task, int parts, boolean callerOnly, int chunks) {
-        ensureWorkers(parts - 1);
-        // close the new generation before writing its fields: a thread that read the previous
-        // job's state cannot claim (its compare-and-set fails) and none can claim from this one yet
-        long gen = (STATE.get(CELL) >>> 32) + 1;
-        STATE.set(CELL, gen << 32 | CLOSED);
-        job = task;
-        jobN = n;
-        jobGrain = Math.max(1, grain);
-        jobChunks = chunks;
-        jobCallerOnly = callerOnly;
-        failure = null;
-        caller = Thread.currentThread();
-        DONE.set(2 * CELL, 0);
-        STATE.set(CELL, gen << 32); // open: chunk 0 is next
-        Worker[] ws = workers;
-        for (int i = 0; i < (callerOnly ? 0 : parts - 1); i++) {
-            ws[i].wake();
-        }
-        runChunks();
-        awaitChunks(chunks);
-        // closed again: idle threads poll STATE alone and never touch the job's fields
-        STATE.set(CELL, gen << 32 | CLOSED);
-        job = null;
-        Throwable f = failure;
-        if (f != null) {
-            failure = null;
-            if (f instanceof RuntimeException) {
-                throw (RuntimeException) f;
-            }
-            if (f instanceof Error) {
-                throw (Error) f;
-            }
-            throw new IllegalStateException(f);
         }
     }
 

@@ -110,9 +110,7 @@ final class ThreadTuner {
             startProbe(now);
         }
         armOfStep = block < 0 ? choice : (block % 2 == 0 ? firstArm : 1 - firstArm);
-        // the all-threads arm caps at the thread count, not 0 (no cap): a step's calls then all split, none
-        // goes through the per-call tuning of uncapped calls (this tuning decides for the whole step)
-        previousCap = Parallel.limitCallerThreads(armOfStep == 0 ? Parallel.threads() : 1);
+        previousCap = Parallel.limitCallerThreads(armOfStep == 0 ? 0 : 1);
         // one 1-thread step in CHUNKED_EVERY runs the 2-thread chunks (on this thread): kernels then stay
         // compiled for the ranges a 2-thread step gives them (see Parallel.keepChunksWhenCapped)
         previousKeep = Parallel.keepChunksWhenCapped(armOfStep == 1 && stepsOn[1] % CHUNKED_EVERY == 0);

@@ -130,14 +130,7 @@ public final class Trainer {
      */
     public float trainStep() {
         if (tuner == null) {
-            // a fixed thread count: every call of the step on all threads (a cap, so the per-call tuning
-            // of uncapped calls stays out of it; with 1 thread the same as no cap)
-            int previous = Parallel.limitCallerThreads(Parallel.threads());
-            try {
-                return stepOnce();
-            } finally {
-                Parallel.limitCallerThreads(previous);
-            }
+            return stepOnce();
         }
         tuner.beforeStep();
         try {
