@@ -36,11 +36,15 @@ for jvm in "$jdk25" java; do
   "$jvm" --add-modules jdk.incubator.vector -XX:+UseTransparentHugePages -jar bnlab-cli/target/bnlab.jar bench --json --threads "$threads" --seconds "$seconds" \
     2>/dev/null > "$out/bnlab-$tag.json"
 done
-# The peers run with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed from their environment (only
-# theirs: tests and CI keep it), so OpenBLAS picks the kernels of this CPU instead of a forced
-# Haswell (AVX2) core; torch_bench.py first checks torch's sgemm against float64 and stops if wrong.
-peer_env=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
-echo "compare: peers run with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (were: '${OPENBLAS_CORETYPE:-}', '${OPENBLAS_L2_SIZE:-}')" >&2
+# The peers run with OPENBLAS_L2_SIZE removed from their environment and OPENBLAS_CORETYPE set to
+# the fastest core type that computes correct products here (bench/openblas_core.py: the library's own
+# detection, SkylakeX, Haswell, each timed on a 256^3 sgemm after a float64 check), only theirs: tests
+# and CI keep the environment as it is. A forced Haswell core halved OpenBLAS on an AMD Zen 5; Debian's
+# OpenBLAS 0.3.21 detects a recent Intel Xeon as the generic Prescott core (4-5x slower than SkylakeX).
+echo "compare: choosing OpenBLAS's core type for the peers (were: OPENBLAS_CORETYPE='${OPENBLAS_CORETYPE:-}', OPENBLAS_L2_SIZE='${OPENBLAS_L2_SIZE:-}')" >&2
+core=$(/usr/bin/python3 bench/openblas_core.py 2> >(tee "$out/openblas_core.txt" >&2))
+peer_env=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE ${core:+OPENBLAS_CORETYPE=$core})
+echo "compare: peers run with OPENBLAS_CORETYPE=${core:-<unset>}" >&2
 echo "compare: PyTorch" >&2
 "${peer_env[@]}" OMP_NUM_THREADS="$threads" /usr/bin/python3 bench/torch_bench.py --json --threads "$threads" --seconds "$seconds" > "$out/torch.json"
 echo "compare: PyTorch $(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["sgemm_check"])' "$out/torch.json")" >&2
@@ -53,4 +57,4 @@ bench/infer.sh --threads "$threads" --seconds "$seconds" > "$out/infer.txt" || e
 /usr/bin/python3 bench/summarize.py "$out"
 cat "$out/infer.txt"
 echo
-echo "Peers (PyTorch, DL4J, ONNX Runtime) ran with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset; torch's sgemm matched float64 within the rounding bound."
+echo "Peers (PyTorch, DL4J, ONNX Runtime) ran with OPENBLAS_L2_SIZE unset and OPENBLAS_CORETYPE=${core:-<unset>} (bench/openblas_core.py, $out/openblas_core.txt); torch's sgemm matched float64 within the rounding bound."

@@ -32,7 +32,8 @@ for jvm in /usr/lib/jvm/temurin-25-jdk-amd64/bin/java java; do
     | tee -a "$out/summary.txt"
 done
 start=$(date +%s.%N)
-env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_NUM_THREADS="$threads" /usr/bin/python3 bench/torch_epoch.py --threads "$threads" \
+core=$(/usr/bin/python3 bench/openblas_core.py 2>>"$out/summary.txt") # the peer at its best: see compare.sh
+env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE ${core:+OPENBLAS_CORETYPE=$core} OMP_NUM_THREADS="$threads" /usr/bin/python3 bench/torch_epoch.py --threads "$threads" \
   > "$out/torch.json"
 end=$(date +%s.%N)
 echo "PyTorch: $(python3 -c "print('%.1f s' % ($end - $start))") for the command; $(cat "$out/torch.json")" | tee -a "$out/summary.txt"

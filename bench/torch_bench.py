@@ -76,8 +76,8 @@ def step_case(model, x, y, lr, momentum):
 def sgemm_check():
     """torch's float32 matrix product against float64, for the GEMM shapes of the cases: the error of
     each element must stay under the worst-case rounding bound K * 2^-24 * (|A| |B|)(i, j). Run because
-    compare.sh lets OpenBLAS pick its kernels for this CPU (OPENBLAS_CORETYPE unset): a kernel the
-    library mis-detects would give wrong products, not just slow ones."""
+    compare.sh runs OpenBLAS with the core type bench/openblas_core.py chose for this CPU (its own
+    detection or a forced one): a kernel the CPU mis-runs would give wrong products, not just slow ones."""
     g = torch.Generator().manual_seed(3)
     worst = 0.0
     for m, k, n in ((60, 784, 100), (256, 100, 100), (128, 3136, 128), (384, 384, 384)):
