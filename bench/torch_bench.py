@@ -117,20 +117,25 @@ def main():
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--warmup", type=float, default=2.0)
     ap.add_argument("--seconds", type=float, default=1.0)
+    ap.add_argument("--filter", default="", help="run only the groups of cases whose names contain this (bn, gemm, step)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     out = {"sgemm_check": "ok: max error %.3g of the float32 rounding bound" % sgemm_check()}
-    for shape in ([256, 64, 32, 32], [32, 256, 14, 14], [1024, 1024], [60, 100]):
-        bn_cases(shape, out, args.warmup, args.seconds)
-    gemm_cases(out, args.warmup, args.seconds)
+    if args.filter in "bn.forward_train bn.forward_eval bn.backward":
+        for shape in ([256, 64, 32, 32], [32, 256, 14, 14], [1024, 1024], [60, 100]):
+            bn_cases(shape, out, args.warmup, args.seconds)
+    if args.filter in "gemm":
+        gemm_cases(out, args.warmup, args.seconds)
     torch.manual_seed(1)
-    for batch in (60, 256):
-        x = torch.rand(batch, 784)
-        y = torch.randint(0, 10, (batch,))
-        out["mlp.step[batch=%d]" % batch] = median_ms(step_case(paper_mlp(), x, y, 0.1, 0.0), args.warmup, args.seconds)
-    x = torch.rand(128, 1, 28, 28)
-    y = torch.randint(0, 10, (128,))
-    out["cnn.step[batch=128]"] = median_ms(step_case(cnn(), x, y, 0.05, 0.9), args.warmup, args.seconds)
+    if args.filter in "mlp.step":
+        for batch in (60, 256):
+            x = torch.rand(batch, 784)
+            y = torch.randint(0, 10, (batch,))
+            out["mlp.step[batch=%d]" % batch] = median_ms(step_case(paper_mlp(), x, y, 0.1, 0.0), args.warmup, args.seconds)
+    if args.filter in "cnn.step":
+        x = torch.rand(128, 1, 28, 28)
+        y = torch.randint(0, 10, (128,))
+        out["cnn.step[batch=128]"] = median_ms(step_case(cnn(), x, y, 0.05, 0.9), args.warmup, args.seconds)
     out["torch"] = torch.__version__
     out["threads"] = torch.get_num_threads()
     if args.json:
