@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The Fashion-MNIST CNN epoch, bnlab against PyTorch in the same run: the CNN preset for one epoch on
 # N threads (default 2), each timed as a whole command (start, data, one epoch, test evaluation).
-# Needs Debian's dataset-fashion-mnist and python3-torch. PyTorch runs with the OpenBLAS variables
-# unset, as in compare.sh. Usage: bench/epoch.sh [--threads N]
+# Needs Debian's dataset-fashion-mnist and python3-torch. PyTorch runs with the OpenBLAS core type that
+# bench/openblas_core.py chooses (the fastest that computes correct products here), as in compare.sh. Usage: bench/epoch.sh [--threads N]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 threads=2
@@ -31,8 +31,8 @@ for jvm in /usr/lib/jvm/temurin-25-jdk-amd64/bin/java java; do
   echo "bnlab $tag: $(python3 -c "print('%.1f s' % ($end - $start))") for the command; $(grep -E '^done' "$out/bnlab-$tag.txt")" \
     | tee -a "$out/summary.txt"
 done
-start=$(date +%s.%N)
 core=$(/usr/bin/python3 bench/openblas_core.py 2>>"$out/summary.txt") # the peer at its best: see compare.sh
+start=$(date +%s.%N)
 env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE ${core:+OPENBLAS_CORETYPE=$core} OMP_NUM_THREADS="$threads" /usr/bin/python3 bench/torch_epoch.py --threads "$threads" \
   > "$out/torch.json"
 end=$(date +%s.%N)
