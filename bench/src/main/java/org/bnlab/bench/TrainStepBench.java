@@ -46,7 +46,7 @@ public class TrainStepBench {
         Dataset data = Datasets.load("mnist-sample");
         TrainConfig cfg = new TrainConfig("mnist-sample", null, false, ModelSpec.paperMlp(true, 1.0), "sgd", 0.1, 0, false, 0,
                 "none", 1, 1, batch, Long.MAX_VALUE / 2, Integer.MAX_VALUE, 1, 0);
-        trainer = new Trainer(cfg, data);
+        trainer = cfg.trainer(data);
     }
 
     @Benchmark
