@@ -6,7 +6,8 @@
 # and median round, and the ratios of the bests. PyTorch runs with the OpenBLAS core type that
 # bench/openblas_core.py chose, as in compare.sh.
 # Usage: bench/rounds.sh [--filter gemm] [--rounds 5] [--threads 1] [--seconds 0.5]
-# (--filter: a group torch_bench.py knows: bn, gemm, mlp.step, cnn.step; bnlab's bench takes the same string)
+# (--filter: passed to both: bnlab bench runs the cases whose names contain it, torch_bench.py the groups
+# bn, gemm, mlp.step, cnn.step whose name contains it or that it names, e.g. gemm, step, bn.forward)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 filter=gemm; rounds=5; threads=1; seconds=0.5
