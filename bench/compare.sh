@@ -42,8 +42,9 @@ done
 # and CI keep the environment as it is. A forced Haswell core halved OpenBLAS on an AMD Zen 5; Debian's
 # OpenBLAS 0.3.21 detects a recent Intel Xeon as the generic Prescott core (4-5x slower than SkylakeX).
 echo "compare: choosing OpenBLAS's core type for the peers (were: OPENBLAS_CORETYPE='${OPENBLAS_CORETYPE:-}', OPENBLAS_L2_SIZE='${OPENBLAS_L2_SIZE:-}')" >&2
-core=$(/usr/bin/python3 bench/openblas_core.py 2> >(tee "$out/openblas_core.txt" >&2))
-peer_env=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE ${core:+OPENBLAS_CORETYPE=$core})
+source bench/peer_env.sh
+peer_env "$out/openblas_core.txt"
+cat "$out/openblas_core.txt" >&2
 echo "compare: peers run with OPENBLAS_CORETYPE=${core:-<unset>}" >&2
 echo "compare: PyTorch" >&2
 "${peer_env[@]}" OMP_NUM_THREADS="$threads" /usr/bin/python3 bench/torch_bench.py --json --threads "$threads" --seconds "$seconds" > "$out/torch.json"

@@ -25,7 +25,8 @@ if ! /usr/bin/python3 -c "import torch" 2>/dev/null; then
 fi
 out="bench/results/$(date -u +%Y-%m-%dT%H%M)-epoch-t$threads"; mkdir -p "$out"
 mvn -q -B -DskipTests install
-core=$(/usr/bin/python3 bench/openblas_core.py 2>>"$out/summary.txt") # the peer at its best: see compare.sh
+source bench/peer_env.sh
+peer_env "$out/openblas_core.txt" # the peer at its best: see compare.sh
 for r in $(seq 1 "$rounds"); do
   sfx=$([[ $rounds == 1 ]] && echo "" || echo "-$r")
   for jvm in /usr/lib/jvm/temurin-25-jdk-amd64/bin/java java; do
@@ -40,7 +41,7 @@ for r in $(seq 1 "$rounds"); do
       | tee -a "$out/summary.txt"
   done
   start=$(date +%s.%N)
-  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE ${core:+OPENBLAS_CORETYPE=$core} OMP_NUM_THREADS="$threads" /usr/bin/python3 bench/torch_epoch.py --threads "$threads" \
+  "${peer_env[@]}" OMP_NUM_THREADS="$threads" /usr/bin/python3 bench/torch_epoch.py --threads "$threads" \
     > "$out/torch$sfx.json"
   end=$(date +%s.%N)
   echo "round $r PyTorch (OPENBLAS_CORETYPE=${core:-<unset>}): $(python3 -c "print('%.1f s' % ($end - $start))") for the command; $(cat "$out/torch$sfx.json")" | tee -a "$out/summary.txt"

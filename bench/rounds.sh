@@ -24,7 +24,8 @@ done
 /usr/bin/python3 -c "import torch" 2>/dev/null || { echo "rounds: needs python3-torch (bench/compare.sh installs it)" >&2; exit 1; }
 out="bench/results/$(date -u +%Y-%m-%dT%H%M)-rounds-$filter-t$threads"; mkdir -p "$out"
 mvn -q -B -DskipTests install
-core=$(/usr/bin/python3 bench/openblas_core.py 2> "$out/openblas_core.txt")
+source bench/peer_env.sh
+peer_env "$out/openblas_core.txt"
 jdk25=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
 for r in $(seq 1 "$rounds"); do
   echo "rounds: round $r of $rounds" >&2
@@ -34,7 +35,7 @@ for r in $(seq 1 "$rounds"); do
     "$jvm" --add-modules jdk.incubator.vector -XX:+UseParallelGC -XX:+UseTransparentHugePages -jar bnlab-cli/target/bnlab.jar \
       bench --json --threads "$threads" --seconds "$seconds" --filter "$filter" 2>/dev/null > "$out/bnlab-$tag-$r.json"
   done
-  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE ${core:+OPENBLAS_CORETYPE=$core} OMP_NUM_THREADS="$threads" \
+  "${peer_env[@]}" OMP_NUM_THREADS="$threads" \
     /usr/bin/python3 bench/torch_bench.py --json --threads "$threads" --seconds "$seconds" --filter "$filter" > "$out/torch-$r.json"
 done
 /usr/bin/python3 - "$out" "$rounds" "${core:-<unset>}" <<'PY' | tee "$out/rounds.md"
