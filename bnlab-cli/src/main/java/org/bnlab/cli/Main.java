@@ -1,5 +1,6 @@
 package org.bnlab.cli;
 
+import org.bnlab.engine.Engine;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -18,6 +19,12 @@ public final class Main implements Runnable {
 
     /** Runs the CLI and returns the exit code ({@link ExitCodes}): 0 ok, 1 I/O or data error, 2 bad arguments, 3 divergence. */
     public static int run(String... args) {
+        try {
+            Engine.checkSystemProperties();
+        } catch (IllegalArgumentException e) {
+            System.err.println("bnlab: " + e.getMessage());
+            return ExitCodes.BAD_ARGUMENTS;
+        }
         CommandLine cli = new CommandLine(new Main());
         // A bad value (IllegalArgumentException) is the user's to fix: message, usage, exit 2.
         // A failure while running (missing or corrupt file, divergence) gets its message and code.

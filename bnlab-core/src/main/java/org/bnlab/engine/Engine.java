@@ -50,4 +50,28 @@ public final class Engine {
     public static String kernels() {
         return Simd.describe();
     }
+
+    /**
+     * Reads bnlab's system properties ({@code bnlab.threads}, {@code bnlab.threadTuning},
+     * {@code bnlab.simd}, {@code bnlab.bn.denseRows}) now, so that a bad value is reported here, by
+     * name, instead of from deep inside the first layer that needs the kernels.
+     *
+     * @throws IllegalArgumentException naming the property and the bad value
+     */
+    public static void checkSystemProperties() {
+        try {
+            threads();
+            threadTuning();
+            simd();
+        } catch (ExceptionInInitializerError e) {
+            Throwable cause = e;
+            while (cause instanceof ExceptionInInitializerError && cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            if (cause instanceof IllegalArgumentException) {
+                throw (IllegalArgumentException) cause;
+            }
+            throw e;
+        }
+    }
 }

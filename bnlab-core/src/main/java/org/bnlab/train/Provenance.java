@@ -2,12 +2,11 @@ package org.bnlab.train;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.bnlab.kernel.CpuInfo;
 import org.bnlab.kernel.Parallel;
 import org.bnlab.kernel.Simd;
 
@@ -56,15 +55,6 @@ public final class Provenance {
 
     /** The CPU model from /proc/cpuinfo, or os.arch where that is unavailable. */
     public static String cpuModel() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-                if (line.startsWith("model name")) {
-                    return line.substring(line.indexOf(':') + 1).trim();
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // fall through
-        }
-        return System.getProperty("os.arch");
+        return CpuInfo.modelName();
     }
 }

@@ -1,10 +1,12 @@
 package org.bnlab.kernel;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -15,7 +17,48 @@ class BatchNormKernelEquivalenceTest {
     @CsvSource({"2,1,1", "3,5,1", "60,100,1", "17,33,1", "256,64,1", "5,3,7", "4,3,16", "2,2,33", "3,4,49", "2,3,196", "2,2,1024", "1,2,3000", "7,1,2"})
     void simdMatchesScalar(int n, int C, int s) {
         Assumptions.assumeTrue(Simd.ENABLED, "SIMD disabled (no jdk.incubator.vector or -Dbnlab.simd=false)");
-        BatchNormKernel simd = KernelProvider.get().batchNorm();
+        matchesScalar(KernelProvider.get().batchNorm(), n, C, s);
+    }
+
+    /** The dense output passes with one row and with several rows in flight (BatchNormVector.DENSE_ROWS picks one per CPU). */
+    @ParameterizedTest(name = "denseRows={0} n={1} C={2}")
+    @CsvSource({"1,3,5", "2,3,5", "1,7,33", "2,7,33", "2,9,64", "1,60,100", "2,60,100", "2,2,1"})
+    void denseRowModesMatchScalar(int denseRows, int n, int C) {
+        Assumptions.assumeTrue(Simd.ENABLED, "SIMD disabled (no jdk.incubator.vector or -Dbnlab.simd=false)");
+        matchesScalar(new BatchNormVector(denseRows), n, C, 1);
+    }
+
+    /** One row or several in flight: the same operations per value, so the same bits. */
+    @Test
+    void denseRowModesGiveTheSameBits() {
+        Assumptions.assumeTrue(Simd.ENABLED, "SIMD disabled (no jdk.incubator.vector or -Dbnlab.simd=false)");
+        int n = 7;
+        int C = 37;
+        SplittableRandom r = new SplittableRandom(3);
+        float[][] v = new float[7][];
+        for (int q = 0; q < v.length; q++) {
+            v[q] = new float[q < 2 ? n * C : C];
+            for (int i = 0; i < v[q].length; i++) {
+                v[q][i] = (float) (q == 4 ? 1 + r.nextDouble() : r.nextGaussian());
+            }
+        }
+        float[] x = v[0];
+        float[] dy = v[1];
+        BatchNormVector one = new BatchNormVector(1);
+        BatchNormVector two = new BatchNormVector(2);
+        float[][] out = new float[6][n * C];
+        one.normalize(x, out[0], 0, n, C, 1, 0, C, v[2], v[3], v[4], v[5]);
+        two.normalize(x, out[1], 0, n, C, 1, 0, C, v[2], v[3], v[4], v[5]);
+        one.affine(x, out[2], 0, n, C, 1, 0, C, v[4], v[5]);
+        two.affine(x, out[3], 0, n, C, 1, 0, C, v[4], v[5]);
+        one.backwardInput(x, dy, out[4], 0, n, C, 1, 0, C, v[2], v[3], v[4], v[5], v[6]);
+        two.backwardInput(x, dy, out[5], 0, n, C, 1, 0, C, v[2], v[3], v[4], v[5], v[6]);
+        assertArrayEquals(out[0], out[1], "normalize");
+        assertArrayEquals(out[2], out[3], "affine");
+        assertArrayEquals(out[4], out[5], "backwardInput");
+    }
+
+    private static void matchesScalar(BatchNormKernel simd, int n, int C, int s) {
         BatchNormKernel ref = KernelProvider.scalar().batchNorm();
         SplittableRandom r = new SplittableRandom(n * 1000L + C * 10L + s);
         int len = n * C * s;
