@@ -134,8 +134,8 @@ class ParallelTest {
 
     @Test
     void chunkBoundariesAreWholeGrainsAndCoverTheRange() {
-        for (int n : new int[] {1, 15, 16, 17, 1000, 30_000, 65_537}) {
-            for (int grain : new int[] {1, 16, 1 << 14}) {
+        for (int n : new int[] {1, 15, 16, 17, 32, 1000, 30_000, 65_537}) {
+            for (int grain : new int[] {1, 3, 16, 1 << 14}) {
                 for (int parts = 1; parts <= 4; parts++) {
                     int chunks = Parallel.chunks(n, grain, parts);
                     assertEquals(0, Parallel.chunkStart(n, grain, chunks, 0));
@@ -144,6 +144,12 @@ class ParallelTest {
                         int s = Parallel.chunkStart(n, grain, chunks, p);
                         assertEquals(0, s % grain, "n=" + n + " grain=" + grain + " chunk " + p);
                         assertTrue(s >= Parallel.chunkStart(n, grain, chunks, p - 1));
+                    }
+                    for (int p = 0; p < chunks; p++) {
+                        // balanced: no chunk more than a grain above an equal share
+                        int size = Parallel.chunkStart(n, grain, chunks, p + 1) - Parallel.chunkStart(n, grain, chunks, p);
+                        assertTrue(size <= (n + chunks - 1) / chunks + grain,
+                                "n=" + n + " grain=" + grain + " chunks=" + chunks + " chunk " + p + " has " + size);
                     }
                 }
             }
