@@ -31,7 +31,7 @@ final class BatchNormVector implements BatchNormKernel {
      * 1, or 2 (4 for the input gradient, each channel's coefficient vectors loaded once for them; the
      * same operations per value, so the same bits). Measured on [1024, 1024], 1 thread: on an AMD EPYC
      * (Zen 5) the multi-row loops made forward-train 0.29-0.31 -> 0.21-0.24 ms and backward 0.33-0.37
-     * -> 0.30-0.33; on an Intel Xeon (family 6 model 207) they ran at 0.55-0.8x of one row's speed at
+     * -> 0.30-0.33; on an Intel Xeon (family 6 model 207) they ran at 0.6-0.95x of one row's speed at
      * most placements of the arrays (eval 0.58-0.60 against 0.32 ms; one row is at a plain stream's
      * speed everywhere; neither the coefficient loads nor the subnormal flush is the cause). So
      * several rows on AMD CPUs, one elsewhere; {@code -Dbnlab.bn.denseRows=1|2} chooses.
