@@ -28,10 +28,10 @@ gcc -O3 -march=native -ffast-math -fopenmp bench/bandwidth.c -o "$out/bandwidth"
 
 echo "compare: bandwidth probe" >&2
 "$out/bandwidth" "$threads" > "$out/bandwidth.json"
-jdk25=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
-for jvm in "$jdk25" java; do
-  [[ -x "$jvm" || "$jvm" == java ]] || continue
-  tag=$([[ "$jvm" == java ]] && echo jdk17 || echo jdk25)
+source bench/lib.sh
+bnlab_jvms
+for jvm in "${jvms[@]}"; do
+  tag=$(jvm_tag "$jvm")
   echo "compare: bnlab on $tag" >&2
   "$jvm" --add-modules jdk.incubator.vector -XX:+UseTransparentHugePages -jar bnlab-cli/target/bnlab.jar bench --json --threads "$threads" --seconds "$seconds" \
     2>/dev/null > "$out/bnlab-$tag.json"
@@ -42,7 +42,6 @@ done
 # and CI keep the environment as it is. A forced Haswell core halved OpenBLAS on an AMD Zen 5; Debian's
 # OpenBLAS 0.3.21 detects a recent Intel Xeon as the generic Prescott core (4-5x slower than SkylakeX).
 echo "compare: choosing OpenBLAS's core type for the peers (were: OPENBLAS_CORETYPE='${OPENBLAS_CORETYPE:-}', OPENBLAS_L2_SIZE='${OPENBLAS_L2_SIZE:-}')" >&2
-source bench/peer_env.sh
 peer_env "$out/openblas_core.txt"
 cat "$out/openblas_core.txt" >&2
 echo "compare: peers run with OPENBLAS_CORETYPE=${core:-<unset>}" >&2

@@ -25,13 +25,13 @@ if ! /usr/bin/python3 -c "import torch" 2>/dev/null; then
 fi
 out="bench/results/$(date -u +%Y-%m-%dT%H%M)-epoch-t$threads"; mkdir -p "$out"
 mvn -q -B -DskipTests install
-source bench/peer_env.sh
+source bench/lib.sh
+bnlab_jvms
 peer_env "$out/openblas_core.txt" # the peer at its best: see compare.sh
 for r in $(seq 1 "$rounds"); do
   sfx=$([[ $rounds == 1 ]] && echo "" || echo "-$r")
-  for jvm in /usr/lib/jvm/temurin-25-jdk-amd64/bin/java java; do
-    [[ -x "$jvm" || "$jvm" == java ]] || continue
-    tag=$([[ "$jvm" == java ]] && echo jdk17 || echo jdk25)
+  for jvm in "${jvms[@]}"; do
+    tag=$(jvm_tag "$jvm")
     start=$(date +%s.%N)
     BNLAB_JAVA="$jvm" ./bnlab train --dataset fashion-mnist --model cnn --bn --optimizer sgd --momentum 0.9 --lr 0.05 \
       --batch 128 --epochs 1 --threads "$threads" --out "$out/run-$tag$sfx" > "$out/bnlab-$tag$sfx.txt" 2>&1

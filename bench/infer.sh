@@ -17,8 +17,9 @@ done
 mvn -q -B install -DskipTests
 (cd bnlab-onnx && mvn -q -B dependency:build-classpath -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=test)
 cp="bnlab-onnx/target/classes:bnlab-onnx/target/test-classes:$(cat bnlab-onnx/target/cp.txt)"
-for jvm in /usr/lib/jvm/temurin-25-jdk-amd64/bin/java java; do
-  [[ -x "$jvm" || "$jvm" == java ]] || continue
+source bench/lib.sh
+bnlab_jvms
+for jvm in "${jvms[@]}"; do
   "$jvm" -Dbnlab.bench.threads="$threads" --add-modules jdk.incubator.vector -cp "$cp" \
     org.bnlab.onnx.InferenceBench "${json[@]}" "$seconds" 3 2>/dev/null
 done

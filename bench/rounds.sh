@@ -24,14 +24,13 @@ done
 /usr/bin/python3 -c "import torch" 2>/dev/null || { echo "rounds: needs python3-torch (bench/compare.sh installs it)" >&2; exit 1; }
 out="bench/results/$(date -u +%Y-%m-%dT%H%M)-rounds-$filter-t$threads"; mkdir -p "$out"
 mvn -q -B -DskipTests install
-source bench/peer_env.sh
+source bench/lib.sh
 peer_env "$out/openblas_core.txt"
-jdk25=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
+bnlab_jvms
 for r in $(seq 1 "$rounds"); do
   echo "rounds: round $r of $rounds" >&2
-  for jvm in "$jdk25" java; do
-    [[ -x "$jvm" || "$jvm" == java ]] || continue
-    tag=$([[ "$jvm" == java ]] && echo jdk17 || echo jdk25)
+  for jvm in "${jvms[@]}"; do
+    tag=$(jvm_tag "$jvm")
     "$jvm" --add-modules jdk.incubator.vector -XX:+UseParallelGC -XX:+UseTransparentHugePages -jar bnlab-cli/target/bnlab.jar \
       bench --json --threads "$threads" --seconds "$seconds" --filter "$filter" 2>/dev/null > "$out/bnlab-$tag-$r.json"
   done
