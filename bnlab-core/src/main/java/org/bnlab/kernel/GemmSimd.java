@@ -64,6 +64,19 @@ final class GemmSimd {
     }
 
     /**
+     * Row stride of a packed panel of width w holding cols columns: w, except for a last one-vector
+     * panel of a few columns on AVX-512, which is packed at cols rounded up to 4 (N = 100: the last 4
+     * columns at stride 4, not 16). The 8-row kernel reads it as whole vectors (lanes past column N
+     * hold the next values of p and are never stored), so K x 16 floats of mostly zeros (50 KB for K =
+     * 784, more than L1) shrink to K x 4, beside the 8 rows of A the tile streams: the 4 columns of the
+     * MLP's 256 x 784 · (100 x 784)ᵀ 76 -> 60 us (Intel Xeon, JDK 25). Each panel keeps its K x w
+     * floats of room, so a whole-vector read past the narrow panel's last value stays inside the buffer.
+     */
+    static int packedStride(int w, int cols) {
+        return WIDE && w == V && cols < V ? (cols + 3) & ~3 : w;
+    }
+
+    /**
      * Packs B(p,j) = b[bOff + p*brs + j*bcs] into panels; returns {@code buf}, grown if too small.
      * {@code idx} is scratch of at least V ints (the gather offsets); {@code transpose} selects how a
      * transposed B (brs == 1) is copied: {@link #COPY}, {@link #GATHER} or {@link #SHUFFLE} (16 lanes
@@ -86,25 +99,15 @@ final class GemmSimd {
         for (int j0 = 0; j0 < n; ) {
             int w = panelWidth(n, j0);
             int cols = Math.min(w, n - j0);
+            int ws = packedStride(w, cols);
             int base = j0 * k;
             if (bcs == 1 && cols == w) {
                 // rows of B are contiguous: copy a row segment per p
                 for (int p = 0; p < k; p++) {
-                    System.arraycopy(b, bOff + p * brs + j0, buf, base + p * w, w);
+                    System.arraycopy(b, bOff + p * brs + j0, buf, base + p * ws, w);
                 }
             } else if (bcs == 1) {
-                // a last panel narrower than w: an element loop, zero-padded (a System.arraycopy call per p
-                // for a few floats cost more than the copy: 72 rows of 4 floats 0.75 us of a 2.9 us 16x196x72)
-                for (int p = 0; p < k; p++) {
-                    int dst = base + p * w;
-                    int src = bOff + p * brs + j0;
-                    for (int jj = 0; jj < cols; jj++) {
-                        buf[dst + jj] = b[src + jj];
-                    }
-                    for (int jj = cols; jj < w; jj++) {
-                        buf[dst + jj] = 0f;
-                    }
-                }
+                copyNarrow(buf, base, ws, b, bOff + j0, brs, cols, k);
             } else if (brs == 1 && transpose == SHUFFLE && V == 16) {
                 // B transposed, 16 lanes: 16 x 16 blocks through registers; the last k % 16 values of p
                 // and the last cols % 16 columns as below
@@ -114,16 +117,16 @@ final class GemmSimd {
                 for (int jj0 = 0; jj0 < full; jj0 += V) {
                     int sj = src + jj0 * bcs;
                     for (int p0 = 0; p0 < kFull; p0 += V) {
-                        transpose16(buf, base + p0 * w + jj0, w, b, sj, bcs, p0);
+                        transpose16(buf, base + p0 * ws + jj0, ws, b, sj, bcs, p0);
                     }
                     for (int p = kFull; p < k; p++) {
-                        int dst = base + p * w + jj0;
+                        int dst = base + p * ws + jj0;
                         for (int t = 0; t < V; t++) {
                             buf[dst + t] = b[sj + t * bcs + p];
                         }
                     }
                 }
-                transposeColumns(buf, base, w, b, src, bcs, full, cols, k);
+                transposeColumns(buf, base, ws, b, src, bcs, full, cols, k);
             } else if (brs == 1 && gather) {
                 // B transposed (mmT), JDK 21+: one p row of the panel is V floats bcs apart, a gather
                 // (vgatherdps) per V columns; the last < V columns and the padding as below.
@@ -132,23 +135,23 @@ final class GemmSimd {
                 for (int jj0 = 0; jj0 < full; jj0 += V) {
                     int sj = src + jj0 * bcs;
                     for (int p = 0; p < k; p++) {
-                        FloatVector.fromArray(S, b, sj + p, idx, 0).intoArray(buf, base + p * w + jj0);
+                        FloatVector.fromArray(S, b, sj + p, idx, 0).intoArray(buf, base + p * ws + jj0);
                     }
                 }
-                transposeColumns(buf, base, w, b, src, bcs, full, cols, k);
+                transposeColumns(buf, base, ws, b, src, bcs, full, cols, k);
             } else if (brs == 1) {
                 // B transposed (mmT) on JDK 17, whose C2 does not intrinsify the gather (it allocates)
-                transposeColumns(buf, base, w, b, bOff + j0 * bcs, bcs, 0, cols, k);
+                transposeColumns(buf, base, ws, b, bOff + j0 * bcs, bcs, 0, cols, k);
             } else {
                 // general strides (not used by Gemm's three products)
                 int src = bOff + j0 * bcs;
                 for (int p = 0; p < k; p++) {
-                    int dst = base + p * w;
+                    int dst = base + p * ws;
                     int sp = src + p * brs;
                     for (int jj = 0; jj < cols; jj++) {
                         buf[dst + jj] = b[sp + jj * bcs];
                     }
-                    for (int jj = cols; jj < w; jj++) {
+                    for (int jj = cols; jj < ws; jj++) {
                         buf[dst + jj] = 0f;
                     }
                 }
@@ -331,6 +334,24 @@ final class GemmSimd {
     }
 
     /**
+     * A last panel narrower than its stride ws, from B's rows (B(p, jj) = b[src + p*brs + jj]): an element
+     * loop, zero-padded to ws (a System.arraycopy call per p for a few floats cost more than the copy: 72
+     * rows of 4 floats 0.75 us of a 2.9 us 16x196x72).
+     */
+    private static void copyNarrow(float[] buf, int base, int ws, float[] b, int src, int brs, int cols, int k) {
+        for (int p = 0; p < k; p++) {
+            int dst = base + p * ws;
+            int sp = src + p * brs;
+            for (int jj = 0; jj < cols; jj++) {
+                buf[dst + jj] = b[sp + jj];
+            }
+            for (int jj = cols; jj < ws; jj++) {
+                buf[dst + jj] = 0f;
+            }
+        }
+    }
+
+    /**
      * Columns [from, cols) of a transposed-B panel, and zero padding up to w: column jj of the panel is
      * b[src + jj*bcs + p]. Four columns at a time, so each p writes four adjacent floats while four
      * source rows stream in; every index is (invariant + p) or (invariant + p*w), which lets C2 drop the
@@ -425,34 +446,34 @@ final class GemmSimd {
                     continue;
                 }
                 // a panel of one vector on AVX-512 runs in 8-row tiles first (the 6x1 tile's 6 accumulators
-                // wait on the FMA latency; 8 keep both FMA pipes busy). The panel: packed (stride w), or, for
-                // B in place, read from B itself (stride ldb) when every row goes through the 8-row tile and
-                // the whole-vector reads stay inside B: lanes past column N read the next row of B and are
-                // never stored. M = 16, N = 196, K = 72 (the CNN's conv2, im2col with slack): 2.9 -> 2.4 us.
+                // wait on the FMA latency; 8 keep both FMA pipes busy). Those read the panel in place as whole
+                // vectors at its stride ps, whenever the reads stay inside the array: a packed panel (stride w,
+                // or narrower: packedStride) or B itself (stride ldb), where lanes past column N read the
+                // next values and are never stored. M = 16, N = 196, K = 72 (the CNN's conv2, im2col with
+                // slack): 2.9 -> 2.4 us. The other tiles read a panel of stride w, copied when it is not one.
                 boolean eight = WIDE && w == V;
-                float[] bp = pb;
-                int pOff = j0 * k + p0 * w;
-                int ps = w;
-                if (ldb > 0) {
-                    int bq = bOff + p0 * ldb + j0;
-                    if (eight && (i1 - i0) % 8 == 0 && bq + (long) (kc - 1) * ldb + V <= pb.length) {
-                        pOff = bq;
-                        ps = ldb;
-                    } else {
-                        bp = scratch.packEdge(pb, bq, ldb, kc, cols);
-                        pOff = 0;
+                int ps = ldb > 0 ? ldb : packedStride(w, cols);
+                int pOff = ldb > 0 ? bOff + p0 * ldb + j0 : j0 * k + p0 * ps;
+                float[] edge = scratch.edge;
+                int i = i0;
+                if (eight && pOff + (long) (kc - 1) * ps + V <= pb.length) {
+                    for (; i + 8 <= i1; i += 8) {
+                        if (cols == w) {
+                            strided8x1(c, cOff + i * ldc + j0, ldc, ak, aBase + i * aRs, aRs, pb, pOff, ps, kc);
+                        } else {
+                            narrow8x1(c, cOff + i * ldc + j0, ldc, cols, edge, ak, aBase + i * aRs, aRs, pb, pOff, ps, kc);
+                        }
                     }
                 }
-                int i = i0;
+                float[] bp = pb;
+                if (i < i1 && ps != w) {
+                    bp = scratch.packEdge(pb, pOff, ps, kc, cols);
+                    pOff = 0;
+                }
                 if (cols == w) {
                     if (WIDE && w == NR) {
                         for (; i + 12 <= i1; i += 12) {
-                            strided12x2(c, cOff + i * ldc + j0, ldc, ak, aBase + i * aRs, aRs, bp, pOff, ps, kc);
-                        }
-                    }
-                    if (eight) {
-                        for (; i + 8 <= i1; i += 8) {
-                            strided8x1(c, cOff + i * ldc + j0, ldc, ak, aBase + i * aRs, aRs, bp, pOff, ps, kc);
+                            strided12x2(c, cOff + i * ldc + j0, ldc, ak, aBase + i * aRs, aRs, bp, pOff, w, kc);
                         }
                     }
                     for (; i + MR <= i1; i += MR) {
@@ -460,12 +481,6 @@ final class GemmSimd {
                     }
                     leftoverRows(w, c, cOff + i * ldc + j0, ldc, i1 - i, ak, aBase + i * aRs, aRs, bp, pOff, kc);
                 } else {
-                    float[] edge = scratch.edge;
-                    if (eight) {
-                        for (; i + 8 <= i1; i += 8) {
-                            narrow8x1(c, cOff + i * ldc + j0, ldc, cols, edge, ak, aBase + i * aRs, aRs, bp, pOff, ps, kc);
-                        }
-                    }
                     for (; i < i1; i += MR) {
                         int rows = Math.min(MR, i1 - i);
                         int ci = cOff + i * ldc + j0;
@@ -492,15 +507,17 @@ final class GemmSimd {
         final float[] edge = new float[MR * NR];
         private float[] apack = new float[0];
         private float[] bedge = new float[0];
-        /** pack's gather offsets, unused for B with contiguous rows. */
-        private static final int[] NO_GATHER = new int[0];
 
         /**
-         * The panel of B(pp, jj) = b[src + pp*ldb + jj], pp < kc, jj < cols: {@link #pack} of that one
-         * panel (its width is the w the caller computed for cols columns), zero-padded, p-major.
+         * The panel of B(pp, jj) = b[src + pp*ldb + jj], pp < kc, jj < cols, as the tiles other than the
+         * 8-row one read it: stride w (the width the caller computed for cols columns), zero-padded.
          */
         float[] packEdge(float[] b, int src, int ldb, int kc, int cols) {
-            bedge = pack(bedge, NO_GATHER, b, src, ldb, 1, cols, kc, COPY);
+            int w = panelWidth(cols, 0);
+            if (bedge.length < kc * w) {
+                bedge = new float[kc * w];
+            }
+            copyNarrow(bedge, 0, w, b, src, ldb, cols, kc);
             return bedge;
         }
 

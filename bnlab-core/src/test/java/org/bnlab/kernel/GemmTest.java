@@ -70,6 +70,47 @@ class GemmTest {
     }
 
     /**
+     * A last panel of a few columns is packed at a narrower stride (AVX-512: N = 100's last 4 columns at
+     * 4, not 16) and read by the 8-row tile as whole vectors, by the other tiles through a padded copy:
+     * rows that are and are not multiples of 8, K past the 1024 block (each block starts at its own
+     * offset in the narrow panel), both ways of reading B, against the scalar specification bit for bit.
+     */
+    @Test
+    void narrowLastPanelsEqualScalarAcrossKBlocks() {
+        if (!Simd.ENABLED) {
+            return;
+        }
+        if (GemmSimd.WIDE) {
+            assertEquals(4, GemmSimd.packedStride(GemmSimd.V, 4), "N = 100's last 4 columns");
+            assertEquals(12, GemmSimd.packedStride(GemmSimd.V, 9));
+        }
+        assertEquals(2 * GemmSimd.V, GemmSimd.packedStride(2 * GemmSimd.V, 5), "only one-vector panels narrow");
+        assertEquals(GemmSimd.V, GemmSimd.packedStride(GemmSimd.V, GemmSimd.V));
+        SplittableRandom r = new SplittableRandom(5);
+        try {
+            for (int mode : new int[] {1, 2}) {
+                Gemm.directMode = mode;
+                for (int op = 0; op < 3; op++) {
+                    for (int m : new int[] {8, 13, 24, 30}) {
+                        for (int n : new int[] {4, 36, 41, 100}) {
+                            int k = 2100;
+                            float[] a = rand(r, m * k + 2);
+                            float[] b = rand(r, k * n + 3);
+                            float[] c0 = rand(r, m * n + 1);
+                            float[] c1 = c0.clone();
+                            run(op, c0, a, b, m, n, k, true, false);
+                            run(op, c1, a, b, m, n, k, true, true);
+                            assertArrayEquals(c0, c1, "op " + op + " m=" + m + " n=" + n + " directMode=" + mode);
+                        }
+                    }
+                }
+            }
+        } finally {
+            Gemm.directMode = 0;
+        }
+    }
+
+    /**
      * rowDots: every element within the rounding bound of a double dot product; the same bits on every
      * call, and whether a row is computed alone or in a group of rows (the batch size must not matter).
      */
@@ -139,7 +180,7 @@ class GemmTest {
                 assertArrayEquals(viaCopy, viaGather, "gather: n=" + n + " k=" + k);
                 // and the panels hold B: the first panel's (p, j) = (k-1, 0) and, with 16 lanes or more
                 // columns, (p, j) = (k-1, 15) and (k/2, 1)
-                int w = n > GemmSimd.V ? 2 * GemmSimd.V : GemmSimd.V;
+                int w = GemmSimd.packedStride(n > GemmSimd.V ? 2 * GemmSimd.V : GemmSimd.V, Math.min(n, 2 * GemmSimd.V));
                 assertEquals(b[3 + (k - 1)], viaCopy[(k - 1) * w], "n=" + n + " k=" + k);
                 if (n >= 16 && w >= 16) {
                     assertEquals(b[3 + 15 * k + (k - 1)], viaCopy[(k - 1) * w + 15], "n=" + n + " k=" + k);
