@@ -446,27 +446,34 @@ final class GemmSimd {
                     continue;
                 }
                 // a panel of one vector on AVX-512 runs in 8-row tiles first (the 6x1 tile's 6 accumulators
-                // wait on the FMA latency; 8 keep both FMA pipes busy). Those read the panel in place as whole
-                // vectors at its stride ps, whenever the reads stay inside the array: a packed panel (stride w,
-                // or narrower: packedStride) or B itself (stride ldb), where lanes past column N read the
-                // next values and are never stored. M = 16, N = 196, K = 72 (the CNN's conv2, im2col with
-                // slack): 2.9 -> 2.4 us. The other tiles read a panel of stride w, copied when it is not one.
+                // wait on the FMA latency; 8 keep both FMA pipes busy). Those read the panel as whole vectors
+                // at its stride ps: a packed panel (stride w, or narrower: packedStride) or, when every row
+                // goes through the 8-row tile, B itself (stride ldb; M = 16, N = 196, K = 72, the CNN's conv2
+                // on im2col with slack: 2.9 -> 2.4 us); lanes past column N read the next values and are
+                // never stored. The other tiles read a panel of stride w: a zero-padded copy otherwise (for
+                // B in place before the 8-row tiles too: their in-place reads made nn[60,784,100] 74 -> 77 us).
                 boolean eight = WIDE && w == V;
                 int ps = ldb > 0 ? ldb : packedStride(w, cols);
                 int pOff = ldb > 0 ? bOff + p0 * ldb + j0 : j0 * k + p0 * ps;
+                float[] bp = pb;
+                if (ps != w && !(eight && (ldb == 0 || (i1 - i0) % 8 == 0) && pOff + (long) (kc - 1) * ps + V <= pb.length)) {
+                    bp = scratch.packEdge(pb, pOff, ps, kc, cols);
+                    pOff = 0;
+                    ps = w;
+                }
                 float[] edge = scratch.edge;
                 int i = i0;
-                if (eight && pOff + (long) (kc - 1) * ps + V <= pb.length) {
+                if (eight) {
                     for (; i + 8 <= i1; i += 8) {
                         if (cols == w) {
-                            strided8x1(c, cOff + i * ldc + j0, ldc, ak, aBase + i * aRs, aRs, pb, pOff, ps, kc);
+                            strided8x1(c, cOff + i * ldc + j0, ldc, ak, aBase + i * aRs, aRs, bp, pOff, ps, kc);
                         } else {
-                            narrow8x1(c, cOff + i * ldc + j0, ldc, cols, edge, ak, aBase + i * aRs, aRs, pb, pOff, ps, kc);
+                            narrow8x1(c, cOff + i * ldc + j0, ldc, cols, edge, ak, aBase + i * aRs, aRs, bp, pOff, ps, kc);
                         }
                     }
                 }
-                float[] bp = pb;
                 if (i < i1 && ps != w) {
+                    // the rows a narrow packed panel's 8-row tiles left
                     bp = scratch.packEdge(pb, pOff, ps, kc, cols);
                     pOff = 0;
                 }
