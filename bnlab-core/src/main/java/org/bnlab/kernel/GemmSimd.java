@@ -109,12 +109,16 @@ final class GemmSimd {
             } else if (bcs == 1) {
                 copyNarrow(buf, base, ws, b, bOff + j0, brs, cols, k);
             } else if (brs == 1 && transpose == SHUFFLE && V == 16) {
-                // B transposed, 16 lanes: 16 x 16 blocks through registers; the last k % 16 values of p
-                // and the last cols % 16 columns as below
+                // B transposed, 16 lanes: 16 x 16 blocks through registers, the last k % 16 values of p as
+                // below. Columns past the last whole block of a panel of 16 or more: one more block that
+                // overlaps the one before (its first columns written twice, with the same values), instead of
+                // the scalar copy below (the swapped MLP product at batch 60 packs x's 60 rows: 28 = 16 + 12
+                // columns in the second panel); the padding, and the columns of a narrower panel, as below.
                 int src = bOff + j0 * bcs;
-                int full = cols - cols % V;
+                int full = cols >= V ? cols : 0;
                 int kFull = k - k % V;
-                for (int jj0 = 0; jj0 < full; jj0 += V) {
+                for (int blk = 0; blk < full; blk += V) {
+                    int jj0 = Math.min(blk, cols - V);
                     int sj = src + jj0 * bcs;
                     for (int p0 = 0; p0 < kFull; p0 += V) {
                         transpose16(buf, base + p0 * ws + jj0, ws, b, sj, bcs, p0);
