@@ -401,9 +401,9 @@ final class GemmSimd {
      */
     static void rows(float[] c, int cOff, float[] a, int aOff, int ars, int acs, float[] pb, int bOff, int ldb,
                      int n, int ldc, int k, int i0, int i1, boolean accumulate) {
-        if (!accumulate) {
+        if (k == 0 && !accumulate) {
             for (int i = i0; i < i1; i++) {
-                java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+                java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f); // no K block to write C
             }
         }
         Scratch scratch = SCRATCH.get();
@@ -411,6 +411,10 @@ final class GemmSimd {
         // the accumulators restart from C in each block, so every element's FMA chain is unchanged.
         for (int p0 = 0; p0 < k; p0 += KC) {
             int kc = Math.min(KC, k - p0);
+            // not accumulating, the first block's accumulators start from zeros instead of C (the same
+            // chains as C cleared first, +0 either way): C is only written. Clearing it and reading it
+            // back cost nn[60,784,100] 6 of its 77 us and tn[100,784,60] 7 of 83 (K = 100 and 60).
+            boolean zero = p0 == 0 && !accumulate;
             float[] ak;
             int aBase;
             int aRs;
@@ -432,20 +436,20 @@ final class GemmSimd {
                     int i = i0;
                     if (WIDE) {
                         for (; i + 12 <= i1; i += 12) {
-                            strided12x2(c, cOff + i * ldc + j0, ldc, ak, aBase + i * aRs, aRs, pb, bq, ldb, kc);
+                            strided12x2(zero, c, cOff + i * ldc + j0, ldc, ak, aBase + i * aRs, aRs, pb, bq, ldb, kc);
                         }
                     }
                     // AVX-512 (32 registers): 8 rows at a time while the rows left are a multiple of 8
                     // and not of 6 (M = 8, 16: one tile instead of a 6-row and a 2- or 4-row one)
                     if (WIDE && (i1 - i) % 8 == 0 && (i1 - i) % MR != 0) {
                         for (; i + 8 <= i1; i += 8) {
-                            strided8x2(c, cOff + i * ldc + j0, ldc, ak, aBase + i * aRs, aRs, pb, bq, ldb, kc);
+                            strided8x2(zero, c, cOff + i * ldc + j0, ldc, ak, aBase + i * aRs, aRs, pb, bq, ldb, kc);
                         }
                     }
                     for (; i + MR <= i1; i += MR) {
-                        strided6x2(c, cOff + i * ldc + j0, ldc, ak, aBase + i * aRs, aRs, pb, bq, ldb, kc);
+                        strided6x2(zero, c, cOff + i * ldc + j0, ldc, ak, aBase + i * aRs, aRs, pb, bq, ldb, kc);
                     }
-                    stridedLeftoverRows(c, cOff + i * ldc + j0, ldc, i1 - i, ak, aBase + i * aRs, aRs, pb, bq, ldb, kc);
+                    stridedLeftoverRows(zero, c, cOff + i * ldc + j0, ldc, i1 - i, ak, aBase + i * aRs, aRs, pb, bq, ldb, kc);
                     j0 += w;
                     continue;
                 }
@@ -470,9 +474,9 @@ final class GemmSimd {
                 if (eight) {
                     for (; i + 8 <= i1; i += 8) {
                         if (cols == w) {
-                            strided8x1(c, cOff + i * ldc + j0, ldc, ak, aBase + i * aRs, aRs, bp, pOff, ps, kc);
+                            strided8x1(zero, c, cOff + i * ldc + j0, ldc, ak, aBase + i * aRs, aRs, bp, pOff, ps, kc);
                         } else {
-                            narrow8x1(c, cOff + i * ldc + j0, ldc, cols, edge, ak, aBase + i * aRs, aRs, bp, pOff, ps, kc);
+                            narrow8x1(zero, c, cOff + i * ldc + j0, ldc, cols, edge, ak, aBase + i * aRs, aRs, bp, pOff, ps, kc);
                         }
                     }
                 }
@@ -484,24 +488,24 @@ final class GemmSimd {
                 if (cols == w) {
                     if (WIDE && w == NR) {
                         for (; i + 12 <= i1; i += 12) {
-                            strided12x2(c, cOff + i * ldc + j0, ldc, ak, aBase + i * aRs, aRs, bp, pOff, w, kc);
+                            strided12x2(zero, c, cOff + i * ldc + j0, ldc, ak, aBase + i * aRs, aRs, bp, pOff, w, kc);
                         }
                     }
                     for (; i + MR <= i1; i += MR) {
-                        tile(w, c, cOff + i * ldc + j0, ldc, ak, aBase + i * aRs, aRs, bp, pOff, kc);
+                        tile(zero, w, c, cOff + i * ldc + j0, ldc, ak, aBase + i * aRs, aRs, bp, pOff, kc);
                     }
-                    leftoverRows(w, c, cOff + i * ldc + j0, ldc, i1 - i, ak, aBase + i * aRs, aRs, bp, pOff, kc);
+                    leftoverRows(zero, w, c, cOff + i * ldc + j0, ldc, i1 - i, ak, aBase + i * aRs, aRs, bp, pOff, kc);
                 } else {
                     for (; i < i1; i += MR) {
                         int rows = Math.min(MR, i1 - i);
                         int ci = cOff + i * ldc + j0;
-                        for (int r = 0; r < rows; r++) {
+                        for (int r = 0; r < rows && !zero; r++) {
                             System.arraycopy(c, ci + r * ldc, edge, r * w, cols);
                         }
                         if (rows == MR) {
-                            tile(w, edge, 0, w, ak, aBase + i * aRs, aRs, bp, pOff, kc);
+                            tile(zero, w, edge, 0, w, ak, aBase + i * aRs, aRs, bp, pOff, kc);
                         } else {
-                            leftoverRows(w, edge, 0, w, rows, ak, aBase + i * aRs, aRs, bp, pOff, kc);
+                            leftoverRows(zero, w, edge, 0, w, rows, ak, aBase + i * aRs, aRs, bp, pOff, kc);
                         }
                         for (int r = 0; r < rows; r++) {
                             System.arraycopy(edge, r * w, c, ci + r * ldc, cols);
@@ -573,12 +577,24 @@ final class GemmSimd {
         }
     }
 
-    private static void tile(int w, float[] c, int ci, int n, float[] a, int ai, int ars,
+    /** Zeros in place of C's values: see {@link #load}. */
+    private static final float[] ZEROS = new float[V];
+
+    /**
+     * The vector of C at c[i], or zeros when the product starts from zero ({@code zero}: not
+     * accumulating, first K block): one load from either array, so no vector is merged at a branch (C2
+     * keeps vectors in registers only when it can see every one it builds).
+     */
+    private static FloatVector load(boolean zero, float[] c, int i) {
+        return FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : i);
+    }
+
+    private static void tile(boolean zero, int w, float[] c, int ci, int n, float[] a, int ai, int ars,
                              float[] pb, int pOff, int k) {
         if (w == NR) {
-            tile6x2(c, ci, n, a, ai, ars, pb, pOff, k);
+            tile6x2(zero, c, ci, n, a, ai, ars, pb, pOff, k);
         } else {
-            tile6x1(c, ci, n, a, ai, ars, pb, pOff, k);
+            tile6x1(zero, c, ci, n, a, ai, ars, pb, pOff, k);
         }
     }
 
@@ -587,35 +603,35 @@ final class GemmSimd {
      * kernel (e.g. 64 = 10*6 + 4, 32 = 5*6 + 2, 16 = 2*6 + 4). On the 1-row kernel every step is two
      * loads for two FMAs; the 4-row tile shares each load among four rows. Same chains either way.
      */
-    private static void leftoverRows(int w, float[] c, int ci, int n, int rows, float[] a, int ai, int ars,
+    private static void leftoverRows(boolean zero, int w, float[] c, int ci, int n, int rows, float[] a, int ai, int ars,
                                      float[] pb, int pOff, int k) {
         int r = 0;
         if (r + 4 <= rows) {
             if (w == NR) {
-                tile4x2(c, ci, n, a, ai, ars, pb, pOff, k);
+                tile4x2(zero, c, ci, n, a, ai, ars, pb, pOff, k);
             } else {
-                tile4x1(c, ci, n, a, ai, ars, pb, pOff, k);
+                tile4x1(zero, c, ci, n, a, ai, ars, pb, pOff, k);
             }
             r += 4;
         }
         if (r + 2 <= rows) {
             if (w == NR) {
-                tile2x2(c, ci + r * n, n, a, ai + r * ars, ars, pb, pOff, k);
+                tile2x2(zero, c, ci + r * n, n, a, ai + r * ars, ars, pb, pOff, k);
             } else {
-                tile2x1(c, ci + r * n, n, a, ai + r * ars, ars, pb, pOff, k);
+                tile2x1(zero, c, ci + r * n, n, a, ai + r * ars, ars, pb, pOff, k);
             }
             r += 2;
         }
         if (r < rows) {
-            tile1(w, c, ci + r * n, a, ai + r * ars, pb, pOff, k);
+            tile1(zero, w, c, ci + r * n, a, ai + r * ars, pb, pOff, k);
         }
     }
 
-    private static void tile1(int w, float[] c, int ci, float[] a, int ai, float[] pb, int pOff, int k) {
+    private static void tile1(boolean zero, int w, float[] c, int ci, float[] a, int ai, float[] pb, int pOff, int k) {
         if (w == NR) {
-            tile1x2(c, ci, a, ai, pb, pOff, k);
+            tile1x2(zero, c, ci, a, ai, pb, pOff, k);
         } else {
-            tile1x1(c, ci, a, ai, pb, pOff, k);
+            tile1x1(zero, c, ci, a, ai, pb, pOff, k);
         }
     }
 
@@ -623,15 +639,15 @@ final class GemmSimd {
     // Every array index is (loop invariant + p) or (invariant + p*NR), so C2 hoists all bounds checks
     // out of the loop (with per-row pointers bumped by a variable stride it kept six checks per step:
     // 95 -> 123 GFLOP/s on a 384^3 product when they went).
-    private static void tile6x2(float[] c, int ci, int n, float[] a, int ai, int ars,
+    private static void tile6x2(boolean zero, float[] c, int ci, int n, float[] a, int ai, int ars,
                                 float[] pb, int pOff, int k) {
         int r1 = ci + n, r2 = ci + 2 * n, r3 = ci + 3 * n, r4 = ci + 4 * n, r5 = ci + 5 * n;
-        FloatVector c00 = FloatVector.fromArray(S, c, ci), c01 = FloatVector.fromArray(S, c, ci + V);
-        FloatVector c10 = FloatVector.fromArray(S, c, r1), c11 = FloatVector.fromArray(S, c, r1 + V);
-        FloatVector c20 = FloatVector.fromArray(S, c, r2), c21 = FloatVector.fromArray(S, c, r2 + V);
-        FloatVector c30 = FloatVector.fromArray(S, c, r3), c31 = FloatVector.fromArray(S, c, r3 + V);
-        FloatVector c40 = FloatVector.fromArray(S, c, r4), c41 = FloatVector.fromArray(S, c, r4 + V);
-        FloatVector c50 = FloatVector.fromArray(S, c, r5), c51 = FloatVector.fromArray(S, c, r5 + V);
+        FloatVector c00 = load(zero, c, ci), c01 = load(zero, c, ci + V);
+        FloatVector c10 = load(zero, c, r1), c11 = load(zero, c, r1 + V);
+        FloatVector c20 = load(zero, c, r2), c21 = load(zero, c, r2 + V);
+        FloatVector c30 = load(zero, c, r3), c31 = load(zero, c, r3 + V);
+        FloatVector c40 = load(zero, c, r4), c41 = load(zero, c, r4 + V);
+        FloatVector c50 = load(zero, c, r5), c51 = load(zero, c, r5 + V);
         int a0 = ai, a1 = ai + ars, a2 = ai + 2 * ars, a3 = ai + 3 * ars, a4 = ai + 4 * ars, a5 = ai + 5 * ars;
         // c_rj = fma(A(r,p), B(p, j-vector), c_rj), p ascending
         for (int p = 0; p < k; p++) {
@@ -672,12 +688,12 @@ final class GemmSimd {
     }
 
     // C(6, V) += A(6, k) · Bpanel(k, V): the last, narrow panel.
-    private static void tile6x1(float[] c, int ci, int n, float[] a, int ai, int ars,
+    private static void tile6x1(boolean zero, float[] c, int ci, int n, float[] a, int ai, int ars,
                                 float[] pb, int pOff, int k) {
         int r1 = ci + n, r2 = ci + 2 * n, r3 = ci + 3 * n, r4 = ci + 4 * n, r5 = ci + 5 * n;
-        FloatVector c0 = FloatVector.fromArray(S, c, ci), c1 = FloatVector.fromArray(S, c, r1);
-        FloatVector c2 = FloatVector.fromArray(S, c, r2), c3 = FloatVector.fromArray(S, c, r3);
-        FloatVector c4 = FloatVector.fromArray(S, c, r4), c5 = FloatVector.fromArray(S, c, r5);
+        FloatVector c0 = load(zero, c, ci), c1 = load(zero, c, r1);
+        FloatVector c2 = load(zero, c, r2), c3 = load(zero, c, r3);
+        FloatVector c4 = load(zero, c, r4), c5 = load(zero, c, r5);
         int a0 = ai, a1 = ai + ars, a2 = ai + 2 * ars, a3 = ai + 3 * ars, a4 = ai + 4 * ars, a5 = ai + 5 * ars;
         // c_r = fma(A(r,p), B(p, vector), c_r), p ascending
         for (int p = 0; p < k; p++) {
@@ -698,13 +714,13 @@ final class GemmSimd {
     }
 
     // C(4, 2V) += A(4, k) · Bpanel(k, 2V): four leftover rows (8 accumulators).
-    private static void tile4x2(float[] c, int ci, int n, float[] a, int ai, int ars,
+    private static void tile4x2(boolean zero, float[] c, int ci, int n, float[] a, int ai, int ars,
                                 float[] pb, int pOff, int k) {
         int r1 = ci + n, r2 = ci + 2 * n, r3 = ci + 3 * n;
-        FloatVector c00 = FloatVector.fromArray(S, c, ci), c01 = FloatVector.fromArray(S, c, ci + V);
-        FloatVector c10 = FloatVector.fromArray(S, c, r1), c11 = FloatVector.fromArray(S, c, r1 + V);
-        FloatVector c20 = FloatVector.fromArray(S, c, r2), c21 = FloatVector.fromArray(S, c, r2 + V);
-        FloatVector c30 = FloatVector.fromArray(S, c, r3), c31 = FloatVector.fromArray(S, c, r3 + V);
+        FloatVector c00 = load(zero, c, ci), c01 = load(zero, c, ci + V);
+        FloatVector c10 = load(zero, c, r1), c11 = load(zero, c, r1 + V);
+        FloatVector c20 = load(zero, c, r2), c21 = load(zero, c, r2 + V);
+        FloatVector c30 = load(zero, c, r3), c31 = load(zero, c, r3 + V);
         int a0 = ai, a1 = ai + ars, a2 = ai + 2 * ars, a3 = ai + 3 * ars;
         for (int p = 0; p < k; p++) {
             int q = pOff + p * NR;
@@ -734,11 +750,11 @@ final class GemmSimd {
     }
 
     // C(4, V) += A(4, k) · Bpanel(k, V): four leftover rows of the narrow panel.
-    private static void tile4x1(float[] c, int ci, int n, float[] a, int ai, int ars,
+    private static void tile4x1(boolean zero, float[] c, int ci, int n, float[] a, int ai, int ars,
                                 float[] pb, int pOff, int k) {
         int r1 = ci + n, r2 = ci + 2 * n, r3 = ci + 3 * n;
-        FloatVector c0 = FloatVector.fromArray(S, c, ci), c1 = FloatVector.fromArray(S, c, r1);
-        FloatVector c2 = FloatVector.fromArray(S, c, r2), c3 = FloatVector.fromArray(S, c, r3);
+        FloatVector c0 = load(zero, c, ci), c1 = load(zero, c, r1);
+        FloatVector c2 = load(zero, c, r2), c3 = load(zero, c, r3);
         int a0 = ai, a1 = ai + ars, a2 = ai + 2 * ars, a3 = ai + 3 * ars;
         for (int p = 0; p < k; p++) {
             FloatVector b0 = FloatVector.fromArray(S, pb, pOff + p * V);
@@ -754,11 +770,11 @@ final class GemmSimd {
     }
 
     // C(2, 2V) += A(2, k) · Bpanel(k, 2V): two leftover rows.
-    private static void tile2x2(float[] c, int ci, int n, float[] a, int ai, int ars,
+    private static void tile2x2(boolean zero, float[] c, int ci, int n, float[] a, int ai, int ars,
                                 float[] pb, int pOff, int k) {
         int r1 = ci + n;
-        FloatVector c00 = FloatVector.fromArray(S, c, ci), c01 = FloatVector.fromArray(S, c, ci + V);
-        FloatVector c10 = FloatVector.fromArray(S, c, r1), c11 = FloatVector.fromArray(S, c, r1 + V);
+        FloatVector c00 = load(zero, c, ci), c01 = load(zero, c, ci + V);
+        FloatVector c10 = load(zero, c, r1), c11 = load(zero, c, r1 + V);
         int a0 = ai, a1 = ai + ars;
         for (int p = 0; p < k; p++) {
             int q = pOff + p * NR;
@@ -778,10 +794,10 @@ final class GemmSimd {
     }
 
     // C(2, V) += A(2, k) · Bpanel(k, V): two leftover rows of the narrow panel.
-    private static void tile2x1(float[] c, int ci, int n, float[] a, int ai, int ars,
+    private static void tile2x1(boolean zero, float[] c, int ci, int n, float[] a, int ai, int ars,
                                 float[] pb, int pOff, int k) {
         int r1 = ci + n;
-        FloatVector c0 = FloatVector.fromArray(S, c, ci), c1 = FloatVector.fromArray(S, c, r1);
+        FloatVector c0 = load(zero, c, ci), c1 = load(zero, c, r1);
         int a0 = ai, a1 = ai + ars;
         for (int p = 0; p < k; p++) {
             FloatVector b0 = FloatVector.fromArray(S, pb, pOff + p * V);
@@ -793,8 +809,8 @@ final class GemmSimd {
     }
 
     // C(1, 2V) += A(1, k) · Bpanel(k, 2V): one leftover row.
-    private static void tile1x2(float[] c, int ci, float[] a, int ai, float[] pb, int pOff, int k) {
-        FloatVector c0 = FloatVector.fromArray(S, c, ci), c1 = FloatVector.fromArray(S, c, ci + V);
+    private static void tile1x2(boolean zero, float[] c, int ci, float[] a, int ai, float[] pb, int pOff, int k) {
+        FloatVector c0 = load(zero, c, ci), c1 = load(zero, c, ci + V);
         for (int p = 0; p < k; p++) {
             int q = pOff + p * NR;
             FloatVector x = FloatVector.broadcast(S, a[ai + p]);
@@ -806,8 +822,8 @@ final class GemmSimd {
     }
 
     // C(1, V) += A(1, k) · Bpanel(k, V): one leftover row of the narrow panel.
-    private static void tile1x1(float[] c, int ci, float[] a, int ai, float[] pb, int pOff, int k) {
-        FloatVector c0 = FloatVector.fromArray(S, c, ci);
+    private static void tile1x1(boolean zero, float[] c, int ci, float[] a, int ai, float[] pb, int pOff, int k) {
+        FloatVector c0 = load(zero, c, ci);
         for (int p = 0; p < k; p++) {
             c0 = FloatVector.broadcast(S, a[ai + p]).fma(FloatVector.fromArray(S, pb, pOff + p * V), c0);
         }
@@ -820,19 +836,19 @@ final class GemmSimd {
     // 193 -> 170 GFLOP/s) when the two shared one kernel.
 
     /** The last rows < MR of a row block, B in place: as {@link #leftoverRows} for a 2V panel. */
-    private static void stridedLeftoverRows(float[] c, int ci, int n, int rows, float[] a, int ai, int ars,
+    private static void stridedLeftoverRows(boolean zero, float[] c, int ci, int n, int rows, float[] a, int ai, int ars,
                                             float[] pb, int bq, int ldb, int k) {
         int r = 0;
         if (r + 4 <= rows) {
-            strided4x2(c, ci, n, a, ai, ars, pb, bq, ldb, k);
+            strided4x2(zero, c, ci, n, a, ai, ars, pb, bq, ldb, k);
             r += 4;
         }
         if (r + 2 <= rows) {
-            strided2x2(c, ci + r * n, n, a, ai + r * ars, ars, pb, bq, ldb, k);
+            strided2x2(zero, c, ci + r * n, n, a, ai + r * ars, ars, pb, bq, ldb, k);
             r += 2;
         }
         if (r < rows) {
-            strided1x2(c, ci + r * n, a, ai + r * ars, pb, bq, ldb, k);
+            strided1x2(zero, c, ci + r * n, a, ai + r * ars, pb, bq, ldb, k);
         }
     }
 
@@ -841,7 +857,7 @@ final class GemmSimd {
      * the 32 registers): each B load feeds 12 FMAs instead of 6, so a step is 2 loads and 12 broadcasts
      * per 24 FMAs. Same chains as every other tile.
      */
-    private static void strided12x2(float[] c, int ci, int n, float[] a, int ai, int ars,
+    private static void strided12x2(boolean zero, float[] c, int ci, int n, float[] a, int ai, int ars,
                                     float[] pb, int bq, int ldb, int k) {
         int r0 = ci + 0 * n, a0 = ai + 0 * ars;
         int r1 = ci + 1 * n, a1 = ai + 1 * ars;
@@ -855,18 +871,18 @@ final class GemmSimd {
         int r9 = ci + 9 * n, a9 = ai + 9 * ars;
         int r10 = ci + 10 * n, a10 = ai + 10 * ars;
         int r11 = ci + 11 * n, a11 = ai + 11 * ars;
-        FloatVector c00 = FloatVector.fromArray(S, c, r0), c01 = FloatVector.fromArray(S, c, r0 + V);
-        FloatVector c10 = FloatVector.fromArray(S, c, r1), c11 = FloatVector.fromArray(S, c, r1 + V);
-        FloatVector c20 = FloatVector.fromArray(S, c, r2), c21 = FloatVector.fromArray(S, c, r2 + V);
-        FloatVector c30 = FloatVector.fromArray(S, c, r3), c31 = FloatVector.fromArray(S, c, r3 + V);
-        FloatVector c40 = FloatVector.fromArray(S, c, r4), c41 = FloatVector.fromArray(S, c, r4 + V);
-        FloatVector c50 = FloatVector.fromArray(S, c, r5), c51 = FloatVector.fromArray(S, c, r5 + V);
-        FloatVector c60 = FloatVector.fromArray(S, c, r6), c61 = FloatVector.fromArray(S, c, r6 + V);
-        FloatVector c70 = FloatVector.fromArray(S, c, r7), c71 = FloatVector.fromArray(S, c, r7 + V);
-        FloatVector c80 = FloatVector.fromArray(S, c, r8), c81 = FloatVector.fromArray(S, c, r8 + V);
-        FloatVector c90 = FloatVector.fromArray(S, c, r9), c91 = FloatVector.fromArray(S, c, r9 + V);
-        FloatVector c100 = FloatVector.fromArray(S, c, r10), c101 = FloatVector.fromArray(S, c, r10 + V);
-        FloatVector c110 = FloatVector.fromArray(S, c, r11), c111 = FloatVector.fromArray(S, c, r11 + V);
+        FloatVector c00 = load(zero, c, r0), c01 = load(zero, c, r0 + V);
+        FloatVector c10 = load(zero, c, r1), c11 = load(zero, c, r1 + V);
+        FloatVector c20 = load(zero, c, r2), c21 = load(zero, c, r2 + V);
+        FloatVector c30 = load(zero, c, r3), c31 = load(zero, c, r3 + V);
+        FloatVector c40 = load(zero, c, r4), c41 = load(zero, c, r4 + V);
+        FloatVector c50 = load(zero, c, r5), c51 = load(zero, c, r5 + V);
+        FloatVector c60 = load(zero, c, r6), c61 = load(zero, c, r6 + V);
+        FloatVector c70 = load(zero, c, r7), c71 = load(zero, c, r7 + V);
+        FloatVector c80 = load(zero, c, r8), c81 = load(zero, c, r8 + V);
+        FloatVector c90 = load(zero, c, r9), c91 = load(zero, c, r9 + V);
+        FloatVector c100 = load(zero, c, r10), c101 = load(zero, c, r10 + V);
+        FloatVector c110 = load(zero, c, r11), c111 = load(zero, c, r11 + V);
         for (int p = 0; p < k; p++) {
             int q = bq + p * ldb;
             FloatVector b0 = FloatVector.fromArray(S, pb, q);
@@ -934,15 +950,15 @@ final class GemmSimd {
         c111.intoArray(c, r11 + V);
     }
 
-    private static void strided6x2(float[] c, int ci, int n, float[] a, int ai, int ars,
+    private static void strided6x2(boolean zero, float[] c, int ci, int n, float[] a, int ai, int ars,
                                 float[] pb, int bq, int ldb, int k) {
         int r1 = ci + n, r2 = ci + 2 * n, r3 = ci + 3 * n, r4 = ci + 4 * n, r5 = ci + 5 * n;
-        FloatVector c00 = FloatVector.fromArray(S, c, ci), c01 = FloatVector.fromArray(S, c, ci + V);
-        FloatVector c10 = FloatVector.fromArray(S, c, r1), c11 = FloatVector.fromArray(S, c, r1 + V);
-        FloatVector c20 = FloatVector.fromArray(S, c, r2), c21 = FloatVector.fromArray(S, c, r2 + V);
-        FloatVector c30 = FloatVector.fromArray(S, c, r3), c31 = FloatVector.fromArray(S, c, r3 + V);
-        FloatVector c40 = FloatVector.fromArray(S, c, r4), c41 = FloatVector.fromArray(S, c, r4 + V);
-        FloatVector c50 = FloatVector.fromArray(S, c, r5), c51 = FloatVector.fromArray(S, c, r5 + V);
+        FloatVector c00 = load(zero, c, ci), c01 = load(zero, c, ci + V);
+        FloatVector c10 = load(zero, c, r1), c11 = load(zero, c, r1 + V);
+        FloatVector c20 = load(zero, c, r2), c21 = load(zero, c, r2 + V);
+        FloatVector c30 = load(zero, c, r3), c31 = load(zero, c, r3 + V);
+        FloatVector c40 = load(zero, c, r4), c41 = load(zero, c, r4 + V);
+        FloatVector c50 = load(zero, c, r5), c51 = load(zero, c, r5 + V);
         int a0 = ai, a1 = ai + ars, a2 = ai + 2 * ars, a3 = ai + 3 * ars, a4 = ai + 4 * ars, a5 = ai + 5 * ars;
         // c_rj = fma(A(r,p), B(p, j-vector), c_rj), p ascending
         for (int p = 0; p < k; p++) {
@@ -982,17 +998,17 @@ final class GemmSimd {
         c51.intoArray(c, r5 + V);
     }
 
-    private static void strided8x2(float[] c, int ci, int n, float[] a, int ai, int ars,
+    private static void strided8x2(boolean zero, float[] c, int ci, int n, float[] a, int ai, int ars,
                                 float[] pb, int bq, int ldb, int k) {
         int r1 = ci + n, r2 = ci + 2 * n, r3 = ci + 3 * n, r4 = ci + 4 * n, r5 = ci + 5 * n, r6 = ci + 6 * n, r7 = ci + 7 * n;
-        FloatVector c00 = FloatVector.fromArray(S, c, ci), c01 = FloatVector.fromArray(S, c, ci + V);
-        FloatVector c10 = FloatVector.fromArray(S, c, r1), c11 = FloatVector.fromArray(S, c, r1 + V);
-        FloatVector c20 = FloatVector.fromArray(S, c, r2), c21 = FloatVector.fromArray(S, c, r2 + V);
-        FloatVector c30 = FloatVector.fromArray(S, c, r3), c31 = FloatVector.fromArray(S, c, r3 + V);
-        FloatVector c40 = FloatVector.fromArray(S, c, r4), c41 = FloatVector.fromArray(S, c, r4 + V);
-        FloatVector c50 = FloatVector.fromArray(S, c, r5), c51 = FloatVector.fromArray(S, c, r5 + V);
-        FloatVector c60 = FloatVector.fromArray(S, c, r6), c61 = FloatVector.fromArray(S, c, r6 + V);
-        FloatVector c70 = FloatVector.fromArray(S, c, r7), c71 = FloatVector.fromArray(S, c, r7 + V);
+        FloatVector c00 = load(zero, c, ci), c01 = load(zero, c, ci + V);
+        FloatVector c10 = load(zero, c, r1), c11 = load(zero, c, r1 + V);
+        FloatVector c20 = load(zero, c, r2), c21 = load(zero, c, r2 + V);
+        FloatVector c30 = load(zero, c, r3), c31 = load(zero, c, r3 + V);
+        FloatVector c40 = load(zero, c, r4), c41 = load(zero, c, r4 + V);
+        FloatVector c50 = load(zero, c, r5), c51 = load(zero, c, r5 + V);
+        FloatVector c60 = load(zero, c, r6), c61 = load(zero, c, r6 + V);
+        FloatVector c70 = load(zero, c, r7), c71 = load(zero, c, r7 + V);
         int a0 = ai, a1 = ai + ars, a2 = ai + 2 * ars, a3 = ai + 3 * ars, a4 = ai + 4 * ars, a5 = ai + 5 * ars, a6 = ai + 6 * ars, a7 = ai + 7 * ars;
         // c_rj = fma(A(r,p), B(p, j-vector), c_rj), p ascending
         for (int p = 0; p < k; p++) {
@@ -1149,29 +1165,29 @@ final class GemmSimd {
      * {@link #strided8x1} for 8 rows of C with only {@code cols} < V columns left: through the scratch
      * tile {@code edge} (row stride V), so that only those columns of C are read and written.
      */
-    private static void narrow8x1(float[] c, int ci, int n, int cols, float[] edge, float[] a, int ai, int ars,
+    private static void narrow8x1(boolean zero, float[] c, int ci, int n, int cols, float[] edge, float[] a, int ai, int ars,
                                   float[] pb, int bq, int ldb, int k) {
-        for (int r = 0; r < 8; r++) {
+        for (int r = 0; r < 8 && !zero; r++) {
             System.arraycopy(c, ci + r * n, edge, r * V, cols);
         }
-        strided8x1(edge, 0, V, a, ai, ars, pb, bq, ldb, k);
+        strided8x1(zero, edge, 0, V, a, ai, ars, pb, bq, ldb, k);
         for (int r = 0; r < 8; r++) {
             System.arraycopy(edge, r * V, c, ci + r * n, cols);
         }
     }
 
     /** {@link #strided8x2} for one vector of columns: C(8 rows, V) at c[ci..] (row stride n) += A · B. */
-    private static void strided8x1(float[] c, int ci, int n, float[] a, int ai, int ars,
+    private static void strided8x1(boolean zero, float[] c, int ci, int n, float[] a, int ai, int ars,
                                    float[] pb, int bq, int ldb, int k) {
         int r1 = ci + n, r2 = ci + 2 * n, r3 = ci + 3 * n, r4 = ci + 4 * n, r5 = ci + 5 * n, r6 = ci + 6 * n, r7 = ci + 7 * n;
-        FloatVector c0 = FloatVector.fromArray(S, c, ci);
-        FloatVector c1 = FloatVector.fromArray(S, c, r1);
-        FloatVector c2 = FloatVector.fromArray(S, c, r2);
-        FloatVector c3 = FloatVector.fromArray(S, c, r3);
-        FloatVector c4 = FloatVector.fromArray(S, c, r4);
-        FloatVector c5 = FloatVector.fromArray(S, c, r5);
-        FloatVector c6 = FloatVector.fromArray(S, c, r6);
-        FloatVector c7 = FloatVector.fromArray(S, c, r7);
+        FloatVector c0 = load(zero, c, ci);
+        FloatVector c1 = load(zero, c, r1);
+        FloatVector c2 = load(zero, c, r2);
+        FloatVector c3 = load(zero, c, r3);
+        FloatVector c4 = load(zero, c, r4);
+        FloatVector c5 = load(zero, c, r5);
+        FloatVector c6 = load(zero, c, r6);
+        FloatVector c7 = load(zero, c, r7);
         int a0 = ai, a1 = ai + ars, a2 = ai + 2 * ars, a3 = ai + 3 * ars, a4 = ai + 4 * ars, a5 = ai + 5 * ars, a6 = ai + 6 * ars, a7 = ai + 7 * ars;
         // c_r = fma(A(r,p), B(p, j-vector), c_r), p ascending
         for (int p = 0; p < k; p++) {
@@ -1195,13 +1211,13 @@ final class GemmSimd {
         c7.intoArray(c, r7);
     }
 
-    private static void strided4x2(float[] c, int ci, int n, float[] a, int ai, int ars,
+    private static void strided4x2(boolean zero, float[] c, int ci, int n, float[] a, int ai, int ars,
                                 float[] pb, int bq, int ldb, int k) {
         int r1 = ci + n, r2 = ci + 2 * n, r3 = ci + 3 * n;
-        FloatVector c00 = FloatVector.fromArray(S, c, ci), c01 = FloatVector.fromArray(S, c, ci + V);
-        FloatVector c10 = FloatVector.fromArray(S, c, r1), c11 = FloatVector.fromArray(S, c, r1 + V);
-        FloatVector c20 = FloatVector.fromArray(S, c, r2), c21 = FloatVector.fromArray(S, c, r2 + V);
-        FloatVector c30 = FloatVector.fromArray(S, c, r3), c31 = FloatVector.fromArray(S, c, r3 + V);
+        FloatVector c00 = load(zero, c, ci), c01 = load(zero, c, ci + V);
+        FloatVector c10 = load(zero, c, r1), c11 = load(zero, c, r1 + V);
+        FloatVector c20 = load(zero, c, r2), c21 = load(zero, c, r2 + V);
+        FloatVector c30 = load(zero, c, r3), c31 = load(zero, c, r3 + V);
         int a0 = ai, a1 = ai + ars, a2 = ai + 2 * ars, a3 = ai + 3 * ars;
         for (int p = 0; p < k; p++) {
             int q = bq + p * ldb;
@@ -1230,11 +1246,11 @@ final class GemmSimd {
         c31.intoArray(c, r3 + V);
     }
 
-    private static void strided2x2(float[] c, int ci, int n, float[] a, int ai, int ars,
+    private static void strided2x2(boolean zero, float[] c, int ci, int n, float[] a, int ai, int ars,
                                 float[] pb, int bq, int ldb, int k) {
         int r1 = ci + n;
-        FloatVector c00 = FloatVector.fromArray(S, c, ci), c01 = FloatVector.fromArray(S, c, ci + V);
-        FloatVector c10 = FloatVector.fromArray(S, c, r1), c11 = FloatVector.fromArray(S, c, r1 + V);
+        FloatVector c00 = load(zero, c, ci), c01 = load(zero, c, ci + V);
+        FloatVector c10 = load(zero, c, r1), c11 = load(zero, c, r1 + V);
         int a0 = ai, a1 = ai + ars;
         for (int p = 0; p < k; p++) {
             int q = bq + p * ldb;
@@ -1253,8 +1269,8 @@ final class GemmSimd {
         c11.intoArray(c, r1 + V);
     }
 
-    private static void strided1x2(float[] c, int ci, float[] a, int ai, float[] pb, int bq, int ldb, int k) {
-        FloatVector c0 = FloatVector.fromArray(S, c, ci), c1 = FloatVector.fromArray(S, c, ci + V);
+    private static void strided1x2(boolean zero, float[] c, int ci, float[] a, int ai, float[] pb, int bq, int ldb, int k) {
+        FloatVector c0 = load(zero, c, ci), c1 = load(zero, c, ci + V);
         for (int p = 0; p < k; p++) {
             int q = bq + p * ldb;
             FloatVector x = FloatVector.broadcast(S, a[ai + p]);
