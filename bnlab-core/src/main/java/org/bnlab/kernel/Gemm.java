@@ -231,8 +231,15 @@ public final class Gemm {
         transpose(ct, 0, n, m, c, cOff);
     }
 
-    /** dst (cols, rows) at dOff = src (rows, cols) at sOff transposed, both row-major; 8 x 8 blocks, exact copies. */
+    /**
+     * dst (cols, rows) at dOff = src (rows, cols) at sOff transposed, both row-major, exact copies: with
+     * 16 lanes and both sides at least 16, in registers; else 8 x 8 blocks of an element loop.
+     */
     static void transpose(float[] src, int sOff, int rows, int cols, float[] dst, int dOff) {
+        if (SIMD && GemmSimd.V == 16 && rows >= 16 && cols >= 16) {
+            GemmSimd.transpose(src, sOff, rows, cols, dst, dOff);
+            return;
+        }
         for (int i0 = 0; i0 < rows; i0 += 8) {
             int i1 = Math.min(rows, i0 + 8);
             for (int j0 = 0; j0 < cols; j0 += 8) {

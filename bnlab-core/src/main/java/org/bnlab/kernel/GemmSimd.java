@@ -193,6 +193,22 @@ final class GemmSimd {
     }
 
     /**
+     * dst (cols x rows) = src (rows x cols) transposed, both row-major, 16 lanes and rows, cols >= 16: 16 x
+     * 16 blocks through registers ({@link #transpose16}), the last block of each direction overlapping
+     * the one before (those floats written twice, the same values). The swapped A·Bᵀ's C at batch 60
+     * (100 x 60) went through a scalar element loop.
+     */
+    static void transpose(float[] src, int sOff, int rows, int cols, float[] dst, int dOff) {
+        for (int bi = 0; bi < rows; bi += V) {
+            int i0 = Math.min(bi, rows - V);
+            for (int bj = 0; bj < cols; bj += V) {
+                int j0 = Math.min(bj, cols - V);
+                transpose16(dst, dOff + j0 * rows + i0, rows, src, sOff + i0 * cols, cols, j0);
+            }
+        }
+    }
+
+    /**
      * A 16 x 16 block of a transposed B into a panel: the 16 columns j = sj + t*bcs (t < 16) over
      * p0 .. p0 + 15 (16 contiguous floats each) are loaded as 16 vectors, transposed in registers, and
      * p's vector of the 16 columns stored at {@code buf[dst + (p - p0)*w]}. The transpose swaps the

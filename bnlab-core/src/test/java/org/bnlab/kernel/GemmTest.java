@@ -231,6 +231,26 @@ class GemmTest {
         }
     }
 
+    /** transpose: every element once in place, offsets kept, for sides below, at and past 16 (blocks overlap). */
+    @Test
+    void transposeMovesEveryElement() {
+        SplittableRandom r = new SplittableRandom(13);
+        for (int rows : new int[] {1, 5, 16, 17, 60, 100}) {
+            for (int cols : new int[] {3, 16, 31, 60, 100}) {
+                float[] src = rand(r, 2 + rows * cols);
+                float[] dst = rand(r, 3 + rows * cols + 1);
+                float before = dst[dst.length - 1];
+                Gemm.transpose(src, 2, rows, cols, dst, 3);
+                for (int i = 0; i < rows; i++) {
+                    for (int j = 0; j < cols; j++) {
+                        assertEquals(src[2 + i * cols + j], dst[3 + j * rows + i], rows + "x" + cols + " (" + i + ", " + j + ")");
+                    }
+                }
+                assertEquals(before, dst[dst.length - 1], "past the end");
+            }
+        }
+    }
+
     @Test
     void oneAndTwoThreadsAreBitIdentical() {
         SplittableRandom r = new SplittableRandom(11);
