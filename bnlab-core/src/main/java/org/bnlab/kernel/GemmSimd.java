@@ -1179,7 +1179,8 @@ final class GemmSimd {
 
     /**
      * {@link #strided8x1} for 8 rows of C with only {@code cols} < V columns left: through the scratch
-     * tile {@code edge} (row stride V), so that only those columns of C are read and written.
+     * tile {@code edge} (row stride V), so that only those columns of C are read (not at all when
+     * {@code zero}) and written.
      */
     private static void narrow8x1(boolean zero, float[] c, int ci, int n, int cols, float[] edge, float[] a, int ai, int ars,
                                   float[] pb, int bq, int ldb, int k) {
