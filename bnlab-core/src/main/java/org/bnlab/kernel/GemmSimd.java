@@ -474,8 +474,9 @@ final class GemmSimd {
                 // at its stride ps: a packed panel (stride w, or narrower: packedStride) or, when every row
                 // goes through the 8-row tile, B itself (stride ldb; M = 16, N = 196, K = 72, the CNN's conv2
                 // on im2col with slack: 2.9 -> 2.4 us); lanes past column N read the next values and are
-                // never stored. The other tiles read a panel of stride w: a zero-padded copy otherwise (for
-                // B in place before the 8-row tiles too: their in-place reads made nn[60,784,100] 74 -> 77 us).
+                // never stored. The other tiles read a panel of stride w: a zero-padded copy otherwise (for B
+                // in place, as before, for the 8-row tiles too: reading it in place there was not faster on
+                // nn[60,784,100], 74-79 against 70-77 us).
                 boolean eight = WIDE && w == V;
                 int ps = ldb > 0 ? ldb : packedStride(w, cols);
                 int pOff = ldb > 0 ? bOff + p0 * ldb + j0 : j0 * k + p0 * ps;
