@@ -725,7 +725,8 @@ final class BatchNormVector implements BatchNormKernel {
     @Override
     public void affine(float[] x, float[] y, int off, int n, int C, int s, int c0, int c1, float[] a, float[] b) {
         if (s == 1) {
-            // [N, C]: rows in memory order, the coefficients as vectors; one row at a time (see DENSE_ROWS)
+            // [N, C]: rows in memory order, the coefficients as vectors; pairs of rows where DENSE_ROWS says
+            // so, then one row at a time
             int i = denseRows > 1 ? affineDensePairs(x, y, off, n, C, c0, c1, a, b) : 0;
             for (; i < n; i++) {
                 int row = off + i * C;
@@ -788,11 +789,11 @@ final class BatchNormVector implements BatchNormKernel {
             for (; c + L <= c1; c += L) {
                 FloatVector av = FloatVector.fromArray(F, a, c);
                 FloatVector bv = FloatVector.fromArray(F, b, c);
-                FloatVector r12 = FloatVector.fromArray(F, x, row + c).fma(av, bv);
-                FloatVector r13 = FloatVector.fromArray(F, x, row2 + c).fma(av, bv);
+                FloatVector r = FloatVector.fromArray(F, x, row + c).fma(av, bv);
+                FloatVector q = FloatVector.fromArray(F, x, row2 + c).fma(av, bv);
                 // flush subnormals to zero (see Subnormals), written inline so C2 keeps the intrinsics
-                r12.blend(0f, r12.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(y, row + c);
-                r13.blend(0f, r13.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(y, row2 + c);
+                r.blend(0f, r.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(y, row + c);
+                q.blend(0f, q.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(y, row2 + c);
             }
             for (; c < c1; c++) {
                 y[row + c] = Subnormals.flush(Math.fma(x[row + c], a[c], b[c]));
