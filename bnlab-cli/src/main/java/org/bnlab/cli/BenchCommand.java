@@ -34,7 +34,8 @@ import picocli.CommandLine.Option;
         description = "Time BatchNorm forward/backward, GEMMs, training steps and inference; a table, or JSON with --json.")
 public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print one JSON object: case name -> median milliseconds, plus jdk, threads,"
-            + " and bytes_per_op (case name -> bytes the calling thread allocated per timed operation)")
+            + " bytes_per_op (case name -> bytes the calling thread allocated per operation, the fewest in any quarter of the"
+            + " timed window) and bytes_in_window (all bytes allocated in the timed window)")
     boolean json;
 
     @Option(names = "--threads", description = "threads (default: all cores); the training steps run on 1 of them while "
@@ -44,6 +45,23 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-thread-tuning", description = "run every training step on --threads threads, even when 1 thread "
             + "measures faster (to time a fixed thread count)")
     boolean noThreadTuning;
+
+    /**
+     * The timed window's allocation is read at its four quarters: an allocation of the operation's own
+     * (boxed vectors, a buffer per call) shows in every quarter, while the JVM's one-time work on the
+     * calling thread shows in one. When C2 compiles a method, HotSpot first resolves every string
+     * constant of the method's class on the thread that requested the compilation (the error messages
+     * of Trainer, Linear, SGD...: 56-480 bytes at a time), and a step's once-per-step methods reach
+     * C2's 5,000-call threshold thousands of steps in, often inside the window.
+     */
+    private static final int QUARTERS = 4;
+
+    private final Map<String, Double> results = new LinkedHashMap<>();
+    private final Map<String, Double> rates = new LinkedHashMap<>();
+    /** Steady bytes per operation: the fewest per operation in any quarter of the timed window. */
+    private final Map<String, Long> allocated = new LinkedHashMap<>();
+    /** All bytes the calling thread allocated in the timed window, one-time allocations included. */
+    private final Map<String, Long> allocatedInWindow = new LinkedHashMap<>();
 
     /** Whether a step case's trainer tunes its thread count (reported with the results). */
     private boolean stepsTuned;
@@ -87,34 +105,31 @@ public final class BenchCommand implements Callable<Integer> {
         if (!(seconds > 0)) {
             throw new IllegalArgumentException("--seconds must be > 0");
         }
-        Map<String, Double> results = new LinkedHashMap<>();
-        Map<String, Double> rates = new LinkedHashMap<>();
-        Map<String, Long> allocated = new LinkedHashMap<>();
         for (int[] shape : BN_SHAPES) {
             String dims = Arrays.toString(shape).replace(" ", "").replace("[", "").replace("]", "");
             BnCase c = new BnCase(shape);
             long bytes = 4L * c.x.numel();
-            time(results, rates, allocated, "bn.forward_train[" + dims + "]", () -> c.bn.forward(c.x, true, c.y), 2 * bytes);
-            time(results, rates, allocated, "bn.forward_eval[" + dims + "]", () -> c.bn.forward(c.x, false, c.y), 2 * bytes);
+            time("bn.forward_train[" + dims + "]", () -> c.bn.forward(c.x, true, c.y), 2 * bytes);
+            time("bn.forward_eval[" + dims + "]", () -> c.bn.forward(c.x, false, c.y), 2 * bytes);
             c.bn.forward(c.x, true, c.y);
-            time(results, rates, allocated, "bn.backward[" + dims + "]", () -> c.bn.backwardBuffered(c.dy), 3 * bytes);
+            time("bn.backward[" + dims + "]", () -> c.bn.backwardBuffered(c.dy), 3 * bytes);
         }
         for (String[] g : GEMM_CASES) {
             GemmCase c = new GemmCase(g[0], Integer.parseInt(g[1]), Integer.parseInt(g[2]), Integer.parseInt(g[3]));
-            time(results, rates, allocated, "gemm." + g[0] + "[" + g[1] + "," + g[2] + "," + g[3] + "]", c::run, c.flops());
+            time("gemm." + g[0] + "[" + g[1] + "," + g[2] + "," + g[3] + "]", c::run, c.flops());
         }
         var data = Datasets.load("mnist-sample");
         for (int batch : new int[] {60, 256}) {
             TrainConfig cfg = new TrainConfig("mnist-sample", null, false, ModelSpec.paperMlp(true, 1.0), "sgd", 0.1, 0, false, 0,
                     "none", 1, 1, batch, Long.MAX_VALUE / 2, Integer.MAX_VALUE, 1, 0);
             Trainer t = trainer(cfg, data);
-            time(results, rates, allocated, "mlp.step[batch=" + batch + "]", t::trainStep, 0, t::threadTuningSettled);
+            time("mlp.step[batch=" + batch + "]", t::trainStep, 0, t::threadTuningSettled);
         }
         TrainConfig cnn = new TrainConfig("mnist-sample", null, false,
                 new ModelSpec("cnn", 1, 28, 28, 10, List.of(), "relu", true, "default", 0, 0), "sgd", 0.05, 0.9, false, 0,
                 "none", 1, 1, 128, Long.MAX_VALUE / 2, Integer.MAX_VALUE, 1, 0);
         Trainer ct = trainer(cnn, data);
-        time(results, rates, allocated, "cnn.step[batch=128]", ct::trainStep, 0, ct::threadTuningSettled);
+        time("cnn.step[batch=128]", ct::trainStep, 0, ct::threadTuningSettled);
         // inference (BN folded, InferenceModel): the paper MLP and the small CNN that bench/infer.sh and
         // the ONNX Runtime peer time; untrained weights (the time does not depend on their values)
         float[] test = data.test().images();
@@ -125,7 +140,7 @@ public final class BenchCommand implements Callable<Integer> {
             for (int batch : new int[] {1, 60, 256}) {
                 float[] x = Arrays.copyOf(test, batch * im.inputFeatures());
                 float[] logits = new float[batch * im.outputFeatures()];
-                time(results, rates, allocated, (m == 0 ? "mlp" : "cnn") + ".infer[batch=" + batch + "]",
+                time((m == 0 ? "mlp" : "cnn") + ".infer[batch=" + batch + "]",
                         () -> im.predict(x, batch, logits), 0);
             }
         }
@@ -137,6 +152,7 @@ public final class BenchCommand implements Callable<Integer> {
             out.put("thread_tuning", stepsTuned);
             out.put("kernels", Simd.describe());
             out.put("bytes_per_op", allocated);
+            out.put("bytes_in_window", allocatedInWindow);
             System.out.println(Json.MAPPER.writeValueAsString(out));
         } else {
             System.out.printf(Locale.ROOT, "bnlab bench: JDK %s, %d thread(s)%s, %s kernels%n", Runtime.version(), Parallel.threads(),
@@ -151,7 +167,8 @@ public final class BenchCommand implements Callable<Integer> {
                         : String.format(Locale.ROOT, "%.0f steps/s", r);
                 System.out.printf(Locale.ROOT, "%-34s %12.3f %14s%n", e.getKey(), e.getValue(), rate);
             }
-            System.out.println("allocated bytes per operation on the calling thread: " + allocated);
+            System.out.println("allocated bytes per operation on the calling thread (steady): " + allocated);
+            System.out.println("allocated bytes in each timed window (one-time JVM work included): " + allocatedInWindow);
             System.out.println("GB/s counts one read of each input and one write of each output (forward: x, y; backward: x, dy, dx);"
                     + " GFLOP/s counts 2*M*N*K.");
         }
@@ -166,14 +183,12 @@ public final class BenchCommand implements Callable<Integer> {
         return t;
     }
 
-    private void time(Map<String, Double> results, Map<String, Double> rates, Map<String, Long> allocated,
-                      String name, Runnable op, long bytes) {
-        time(results, rates, allocated, name, op, bytes, () -> true);
+    private void time(String name, Runnable op, long bytes) {
+        time(name, op, bytes, () -> true);
     }
 
     /** Times {@code op}; warm-up also goes on (up to --max-warmup) until {@code settled} says the operation is in its steady state. */
-    private void time(Map<String, Double> results, Map<String, Double> rates, Map<String, Long> allocated,
-                      String name, Runnable op, long bytes, BooleanSupplier settled) {
+    private void time(String name, Runnable op, long bytes, BooleanSupplier settled) {
         if (filter != null && !name.contains(filter)) {
             return;
         }
@@ -206,16 +221,30 @@ public final class BenchCommand implements Callable<Integer> {
         // and the thread's allocation counter shows the operation alone
         double[] ms = new double[1 << 20]; // 8 MB: a million timings, more than any case runs
         int count = 0;
-        long allocStart = ThreadAllocation.bytes();
-        long end = System.nanoTime() + (long) (1e9 * seconds);
-        while ((System.nanoTime() < end || count < 5) && count < ms.length) {
+        // the allocation counter at the start and end of each quarter of the window, with the op count
+        long[] quarterBytes = new long[QUARTERS + 1];
+        int[] quarterOps = new int[QUARTERS + 1];
+        int quarter = 0;
+        long begin = System.nanoTime();
+        long window = (long) (1e9 * seconds);
+        long end = begin + window;
+        quarterBytes[0] = ThreadAllocation.bytes();
+        while ((System.nanoTime() < end || count < QUARTERS * 2) && count < ms.length) {
             long t0 = System.nanoTime();
             op.run();
-            ms[count++] = (System.nanoTime() - t0) / 1e6;
+            long t1 = System.nanoTime();
+            ms[count++] = (t1 - t0) / 1e6;
+            if (quarter < QUARTERS - 1 && t1 - begin >= window / QUARTERS * (quarter + 1) && count - quarterOps[quarter] >= 2) {
+                quarter++;
+                quarterBytes[quarter] = ThreadAllocation.bytes();
+                quarterOps[quarter] = count;
+            }
         }
-        long allocEnd = ThreadAllocation.bytes();
-        if (allocStart >= 0 && allocEnd >= 0) {
-            allocated.put(name, (allocEnd - allocStart) / count);
+        quarterBytes[++quarter] = ThreadAllocation.bytes();
+        quarterOps[quarter] = count;
+        if (quarterBytes[0] >= 0) {
+            allocated.put(name, steadyBytesPerOp(quarterBytes, quarterOps, quarter));
+            allocatedInWindow.put(name, quarterBytes[quarter] - quarterBytes[0]);
         }
         Arrays.sort(ms, 0, count);
         double median = ms[count / 2];
@@ -224,6 +253,21 @@ public final class BenchCommand implements Callable<Integer> {
         if (!json) {
             System.err.printf(Locale.ROOT, "  %s: %.3f ms%n", name, median);
         }
+    }
+
+    /**
+     * The fewest bytes per operation in any of the {@code quarters} recorded quarters, rounded up so that
+     * an allocation every few operations still counts (64 bytes every 100 steps is 1, not 0).
+     */
+    static long steadyBytesPerOp(long[] quarterBytes, int[] quarterOps, int quarters) {
+        long fewest = Long.MAX_VALUE;
+        for (int q = 0; q < quarters; q++) {
+            int ops = quarterOps[q + 1] - quarterOps[q];
+            if (ops > 0) {
+                fewest = Math.min(fewest, (quarterBytes[q + 1] - quarterBytes[q] + ops - 1) / ops);
+            }
+        }
+        return fewest;
     }
 
     /** One matrix product with its operands (Gaussian, seed 2) and output. */
