@@ -34,8 +34,9 @@ import picocli.CommandLine.Option;
         description = "Time BatchNorm forward/backward, GEMMs, training steps and inference; a table, or JSON with --json.")
 public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print one JSON object: case name -> median milliseconds, plus jdk, threads,"
-            + " bytes_per_op (case name -> bytes the calling thread allocated per operation, the fewest in any quarter of the"
-            + " timed window) and bytes_in_window (all bytes allocated in the timed window)")
+            + " bytes_per_op (case name -> bytes the calling thread allocated per operation, the fewest in any eighth of the"
+            + " timed window), bytes_in_window (all bytes allocated in the timed window) and reference_ms (case name ->"
+            + " median time of a fixed arithmetic loop run between the case's operations: the host's speed meanwhile)")
     boolean json;
 
     @Option(names = "--threads", description = "threads (default: all cores); the training steps run on 1 of them while "
@@ -47,21 +48,25 @@ public final class BenchCommand implements Callable<Integer> {
     boolean noThreadTuning;
 
     /**
-     * The timed window's allocation is read at its four quarters: an allocation of the operation's own
-     * (boxed vectors, a buffer per call) shows in every quarter, while the JVM's one-time work on the
-     * calling thread shows in one. When C2 compiles a method, HotSpot first resolves every string
+     * The timed window's allocation is read at the ends of its eight parts: an allocation of the
+     * operation's own (boxed vectors, a buffer per call) shows in every part, while the JVM's one-time
+     * work on the calling thread shows in one or two. When C2 compiles a method, HotSpot first resolves every string
      * constant of the method's class on the thread that requested the compilation (the error messages
      * of Trainer, Linear, SGD...: 56-480 bytes at a time), and a step's once-per-step methods reach
      * C2's 5,000-call threshold thousands of steps in, often inside the window.
      */
-    private static final int QUARTERS = 4;
+    private static final int PARTS = 8;
+    /** Room for one {@link HostReference} sample per 20 ms of a window of up to 100 s. */
+    private static final int REFERENCE_SAMPLES = 5000;
 
     private final Map<String, Double> results = new LinkedHashMap<>();
     private final Map<String, Double> rates = new LinkedHashMap<>();
-    /** Steady bytes per operation: the fewest per operation in any quarter of the timed window. */
+    /** Steady bytes per operation: the fewest per operation in any eighth of the timed window. */
     private final Map<String, Long> allocated = new LinkedHashMap<>();
     /** All bytes the calling thread allocated in the timed window, one-time allocations included. */
     private final Map<String, Long> allocatedInWindow = new LinkedHashMap<>();
+    /** The median time of {@link HostReference} runs between the case's timed operations. */
+    private final Map<String, Double> referenceMs = new LinkedHashMap<>();
 
     /** Whether a step case's trainer tunes its thread count (reported with the results). */
     private boolean stepsTuned;
@@ -105,6 +110,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (!(seconds > 0)) {
             throw new IllegalArgumentException("--seconds must be > 0");
         }
+        HostReference.warmUp();
         for (int[] shape : BN_SHAPES) {
             String dims = Arrays.toString(shape).replace(" ", "").replace("[", "").replace("]", "");
             BnCase c = new BnCase(shape);
@@ -153,6 +159,7 @@ public final class BenchCommand implements Callable<Integer> {
             out.put("kernels", Simd.describe());
             out.put("bytes_per_op", allocated);
             out.put("bytes_in_window", allocatedInWindow);
+            out.put("reference_ms", referenceMs);
             System.out.println(Json.MAPPER.writeValueAsString(out));
         } else {
             System.out.printf(Locale.ROOT, "bnlab bench: JDK %s, %d thread(s)%s, %s kernels%n", Runtime.version(), Parallel.threads(),
@@ -221,31 +228,41 @@ public final class BenchCommand implements Callable<Integer> {
         // and the thread's allocation counter shows the operation alone
         double[] ms = new double[1 << 20]; // 8 MB: a million timings, more than any case runs
         int count = 0;
-        // the allocation counter at the start and end of each quarter of the window, with the op count
-        long[] quarterBytes = new long[QUARTERS + 1];
-        int[] quarterOps = new int[QUARTERS + 1];
-        int quarter = 0;
+        // the allocation counter at the start and end of each part of the window, with the op count
+        long[] partBytes = new long[PARTS + 1];
+        int[] partOps = new int[PARTS + 1];
+        int part = 0;
+        // the host's speed meanwhile: a fixed loop every 20 ms between operations, outside their timings
+        double[] reference = new double[REFERENCE_SAMPLES];
+        int references = 0;
         long begin = System.nanoTime();
         long window = (long) (1e9 * seconds);
         long end = begin + window;
-        quarterBytes[0] = ThreadAllocation.bytes();
-        while ((System.nanoTime() < end || count < QUARTERS * 2) && count < ms.length) {
+        long nextReference = begin;
+        partBytes[0] = ThreadAllocation.bytes();
+        while ((System.nanoTime() < end || count < PARTS * 2) && count < ms.length) {
             long t0 = System.nanoTime();
             op.run();
             long t1 = System.nanoTime();
             ms[count++] = (t1 - t0) / 1e6;
-            if (quarter < QUARTERS - 1 && t1 - begin >= window / QUARTERS * (quarter + 1) && count - quarterOps[quarter] >= 2) {
-                quarter++;
-                quarterBytes[quarter] = ThreadAllocation.bytes();
-                quarterOps[quarter] = count;
+            if (part < PARTS - 1 && t1 - begin >= window / PARTS * (part + 1) && count - partOps[part] >= 2) {
+                part++;
+                partBytes[part] = ThreadAllocation.bytes();
+                partOps[part] = count;
+            }
+            if (t1 >= nextReference && references < reference.length) {
+                reference[references++] = HostReference.timeMs();
+                nextReference = System.nanoTime() + 20_000_000L;
             }
         }
-        quarterBytes[++quarter] = ThreadAllocation.bytes();
-        quarterOps[quarter] = count;
-        if (quarterBytes[0] >= 0) {
-            allocated.put(name, steadyBytesPerOp(quarterBytes, quarterOps, quarter));
-            allocatedInWindow.put(name, quarterBytes[quarter] - quarterBytes[0]);
+        partBytes[++part] = ThreadAllocation.bytes();
+        partOps[part] = count;
+        if (partBytes[0] >= 0) {
+            allocated.put(name, steadyBytesPerOp(partBytes, partOps, part));
+            allocatedInWindow.put(name, partBytes[part] - partBytes[0]);
         }
+        Arrays.sort(reference, 0, references);
+        referenceMs.put(name, reference[references / 2]);
         Arrays.sort(ms, 0, count);
         double median = ms[count / 2];
         results.put(name, median);
@@ -256,15 +273,15 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /**
-     * The fewest bytes per operation in any of the {@code quarters} recorded quarters, rounded up so that
+     * The fewest bytes per operation in any of the {@code parts} recorded parts of a window, rounded up so that
      * an allocation every few operations still counts (64 bytes every 100 steps is 1, not 0).
      */
-    static long steadyBytesPerOp(long[] quarterBytes, int[] quarterOps, int quarters) {
+    static long steadyBytesPerOp(long[] partBytes, int[] partOps, int parts) {
         long fewest = Long.MAX_VALUE;
-        for (int q = 0; q < quarters; q++) {
-            int ops = quarterOps[q + 1] - quarterOps[q];
+        for (int q = 0; q < parts; q++) {
+            int ops = partOps[q + 1] - partOps[q];
             if (ops > 0) {
-                fewest = Math.min(fewest, (quarterBytes[q + 1] - quarterBytes[q] + ops - 1) / ops);
+                fewest = Math.min(fewest, (partBytes[q + 1] - partBytes[q] + ops - 1) / ops);
             }
         }
         return fewest;
