@@ -5,8 +5,9 @@
 # thread allocated: per operation in steady state (bench's bytes_per_op, the fewest of the timed window's
 # eighths: boxed vectors show here) and in the whole window (bytes_in_window: the JVM's one-time work on
 # the thread too, e.g. the string constants C2 resolves when it compiles a method of a new class). The
-# host-normalized max/median divides each JVM's time by bench's reference_ms for the case (a fixed
-# arithmetic loop run between the operations): a cliff of the host's shows in the plain ratio only.
+# host-normalized max/median divide each JVM's time by bench's reference loops' times for the case (run
+# between its operations: FMAs in registers, and passes over an L2-sized array): a cliff of the host's
+# in what the loop measures shows in the plain ratio only.
 # Raw JSON goes to bench/results/cliffs-<date>/.
 # Usage: bench/cliffs.sh [--short] [--jvms N] [--threads "1 2"] [-- bench arguments, e.g. --filter step --seconds 0.5]
 #   --short: N = 3 (default N = 20). --threads: the thread counts to run (default "1 2").
@@ -78,22 +79,24 @@ for f in sorted(glob.glob(os.path.join(d, "*.json"))):
     for case, ms in r.items():
         if "[" in case:
             g.setdefault(case, []).append((ms, r.get("bytes_per_op", {}).get(case), r.get("bytes_in_window", {}).get(case),
-                                           r.get("reference_ms", {}).get(case)))
+                                           r.get("reference_fma_ms", {}).get(case), r.get("reference_cache_ms", {}).get(case)))
 print("JVMs per row: up to %s; times are each JVM's median ms; steady bytes = the calling thread's allocation per op"
       " (the fewest of the window's eighths); one-time = JVMs whose window allocated anything, and the most bytes" % max(
     (len(v) for g in groups.values() for v in g.values()), default=0))
 print()
-print("| load | JDK | threads | case | min ms | median ms | max ms | max/median | host-normalized max/median | JVMs allocating (steady) | max steady bytes/op | JVMs with one-time bytes | max bytes in window |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+print("| load | JDK | threads | case | min ms | median ms | max ms | max/median | normalized by FMA loop | by cache loop | JVMs allocating (steady) | max steady bytes/op | JVMs with one-time bytes | max bytes in window |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for (load, tag, threads), g in sorted(groups.items()):
     for case, runs in g.items():
-        ms = [m for m, _, _, _ in runs]
+        ms = [r[0] for r in runs]
         med = statistics.median(ms)
-        alloc = [b for _, b, _, _ in runs if b]
-        once = [w for _, _, w, _ in runs if w]
-        norm = [m / ref for m, _, _, ref in runs if ref]
-        normalized = "%.2f" % (max(norm) / statistics.median(norm)) if norm else "-"
-        print("| %s | %s | %s | %s | %.4g | %.4g | %.4g | %.2f | %s | %d of %d | %s | %d of %d | %s |" % (
-            load, tag[3:], threads[1:], case, min(ms), med, max(ms), max(ms) / med if med else float("nan"), normalized,
+        alloc = [r[1] for r in runs if r[1]]
+        once = [r[2] for r in runs if r[2]]
+        def normalized(k):
+            norm = [r[0] / r[k] for r in runs if r[k]]
+            return "%.2f" % (max(norm) / statistics.median(norm)) if norm else "-"
+        print("| %s | %s | %s | %s | %.4g | %.4g | %.4g | %.2f | %s | %s | %d of %d | %s | %d of %d | %s |" % (
+            load, tag[3:], threads[1:], case, min(ms), med, max(ms), max(ms) / med if med else float("nan"),
+            normalized(3), normalized(4),
             len(alloc), len(runs), max(alloc) if alloc else 0, len(once), len(runs), max(once) if once else 0))
 PY

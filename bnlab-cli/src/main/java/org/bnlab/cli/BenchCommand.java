@@ -35,8 +35,9 @@ import picocli.CommandLine.Option;
 public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print one JSON object: case name -> median milliseconds, plus jdk, threads,"
             + " bytes_per_op (case name -> bytes the calling thread allocated per operation, the fewest in any eighth of the"
-            + " timed window), bytes_in_window (all bytes allocated in the timed window) and reference_ms (case name ->"
-            + " median time of a fixed arithmetic loop run between the case's operations: the host's speed meanwhile)")
+            + " timed window), bytes_in_window (all bytes allocated in the timed window), reference_fma_ms and"
+            + " reference_cache_ms (case name -> median time of two fixed loops run between the case's operations: the"
+            + " host's speed meanwhile)")
     boolean json;
 
     @Option(names = "--threads", description = "threads (default: all cores); the training steps run on 1 of them while "
@@ -65,8 +66,9 @@ public final class BenchCommand implements Callable<Integer> {
     private final Map<String, Long> allocated = new LinkedHashMap<>();
     /** All bytes the calling thread allocated in the timed window, one-time allocations included. */
     private final Map<String, Long> allocatedInWindow = new LinkedHashMap<>();
-    /** The median time of {@link HostReference} runs between the case's timed operations. */
-    private final Map<String, Double> referenceMs = new LinkedHashMap<>();
+    /** The median times of {@link HostReference}'s two loops run between the case's timed operations. */
+    private final Map<String, Double> referenceFmaMs = new LinkedHashMap<>();
+    private final Map<String, Double> referenceCacheMs = new LinkedHashMap<>();
 
     /** Whether a step case's trainer tunes its thread count (reported with the results). */
     private boolean stepsTuned;
@@ -159,7 +161,8 @@ public final class BenchCommand implements Callable<Integer> {
             out.put("kernels", Simd.describe());
             out.put("bytes_per_op", allocated);
             out.put("bytes_in_window", allocatedInWindow);
-            out.put("reference_ms", referenceMs);
+            out.put("reference_fma_ms", referenceFmaMs);
+            out.put("reference_cache_ms", referenceCacheMs);
             System.out.println(Json.MAPPER.writeValueAsString(out));
         } else {
             System.out.printf(Locale.ROOT, "bnlab bench: JDK %s, %d thread(s)%s, %s kernels%n", Runtime.version(), Parallel.threads(),
@@ -232,8 +235,9 @@ public final class BenchCommand implements Callable<Integer> {
         long[] partBytes = new long[PARTS + 1];
         int[] partOps = new int[PARTS + 1];
         int part = 0;
-        // the host's speed meanwhile: a fixed loop every 20 ms between operations, outside their timings
-        double[] reference = new double[REFERENCE_SAMPLES];
+        // the host's speed meanwhile: two fixed loops every 20 ms between operations, outside their timings
+        double[] fmaRef = new double[REFERENCE_SAMPLES];
+        double[] cacheRef = new double[REFERENCE_SAMPLES];
         int references = 0;
         long begin = System.nanoTime();
         long window = (long) (1e9 * seconds);
@@ -250,8 +254,9 @@ public final class BenchCommand implements Callable<Integer> {
                 partBytes[part] = ThreadAllocation.bytes();
                 partOps[part] = count;
             }
-            if (t1 >= nextReference && references < reference.length) {
-                reference[references++] = HostReference.timeMs();
+            if (t1 >= nextReference && references < REFERENCE_SAMPLES) {
+                fmaRef[references] = HostReference.fmaMs();
+                cacheRef[references++] = HostReference.cacheMs();
                 nextReference = System.nanoTime() + 20_000_000L;
             }
         }
@@ -261,8 +266,10 @@ public final class BenchCommand implements Callable<Integer> {
             allocated.put(name, steadyBytesPerOp(partBytes, partOps, part));
             allocatedInWindow.put(name, partBytes[part] - partBytes[0]);
         }
-        Arrays.sort(reference, 0, references);
-        referenceMs.put(name, reference[references / 2]);
+        Arrays.sort(fmaRef, 0, references);
+        Arrays.sort(cacheRef, 0, references);
+        referenceFmaMs.put(name, fmaRef[references / 2]);
+        referenceCacheMs.put(name, cacheRef[references / 2]);
         Arrays.sort(ms, 0, count);
         double median = ms[count / 2];
         results.put(name, median);

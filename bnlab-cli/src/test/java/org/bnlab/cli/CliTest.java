@@ -106,7 +106,7 @@ class CliTest {
             assertTrue(j.has(k), k + " in " + r.out());
         }
         assertTrue(j.get("bn.forward_train[60,100]").asDouble() > 0);
-        for (String k : new String[] {"bytes_per_op", "bytes_in_window", "reference_ms"}) {
+        for (String k : new String[] {"bytes_per_op", "bytes_in_window", "reference_fma_ms", "reference_cache_ms"}) {
             assertTrue(j.get(k).has("bn.backward[60,100]"), k + " has every timed case: " + r.out());
         }
     }
