@@ -65,7 +65,7 @@ for load in quiet busy; do
   stop_busy
 done
 
-python3 - "$out" <<'PY'
+python3 - "$out" <<'PY' | tee "$out/cliffs.md"
 import glob, json, os, statistics, sys
 d = sys.argv[1]
 groups = {}
