@@ -48,25 +48,13 @@ public final class BenchCommand implements Callable<Integer> {
             + "measures faster (to time a fixed thread count)")
     boolean noThreadTuning;
 
-    /**
-     * The timed window's allocation is read at the ends of its eight parts: an allocation of the
-     * operation's own (boxed vectors, a buffer per call) shows in every part, while the JVM's one-time
-     * work on the calling thread shows in one or two. When C2 compiles a method, HotSpot first resolves every string
-     * constant of the method's class on the thread that requested the compilation (the error messages
-     * of Trainer, Linear, SGD...: 56-480 bytes at a time), and a step's once-per-step methods reach
-     * C2's 5,000-call threshold thousands of steps in, often inside the window.
-     */
-    private static final int PARTS = 8;
-    /** Room for one {@link HostReference} sample per 20 ms of a window of up to 100 s. */
-    private static final int REFERENCE_SAMPLES = 5000;
-
     private final Map<String, Double> results = new LinkedHashMap<>();
     private final Map<String, Double> rates = new LinkedHashMap<>();
-    /** Steady bytes per operation: the fewest per operation in any eighth of the timed window. */
+    /** Steady bytes per operation: the fewest per operation in any eighth of the timed window ({@link WindowMeter}). */
     private final Map<String, Long> allocated = new LinkedHashMap<>();
     /** All bytes the calling thread allocated in the timed window, one-time allocations included. */
     private final Map<String, Long> allocatedInWindow = new LinkedHashMap<>();
-    /** The median times of {@link HostReference}'s two loops run between the case's timed operations. */
+    /** The median times of {@link HostReference}'s two loops run between the case's timed operations ({@link WindowMeter}). */
     private final Map<String, Double> referenceFmaMs = new LinkedHashMap<>();
     private final Map<String, Double> referenceCacheMs = new LinkedHashMap<>();
 
@@ -231,45 +219,22 @@ public final class BenchCommand implements Callable<Integer> {
         // and the thread's allocation counter shows the operation alone
         double[] ms = new double[1 << 20]; // 8 MB: a million timings, more than any case runs
         int count = 0;
-        // the allocation counter at the start and end of each part of the window, with the op count
-        long[] partBytes = new long[PARTS + 1];
-        int[] partOps = new int[PARTS + 1];
-        int part = 0;
-        // the host's speed meanwhile: two fixed loops every 20 ms between operations, outside their timings
-        double[] fmaRef = new double[REFERENCE_SAMPLES];
-        double[] cacheRef = new double[REFERENCE_SAMPLES];
-        int references = 0;
-        long begin = System.nanoTime();
-        long window = (long) (1e9 * seconds);
-        long end = begin + window;
-        long nextReference = begin;
-        partBytes[0] = ThreadAllocation.bytes();
-        while ((System.nanoTime() < end || count < PARTS * 2) && count < ms.length) {
+        WindowMeter meter = new WindowMeter((long) (1e9 * seconds));
+        long end = System.nanoTime() + (long) (1e9 * seconds);
+        while ((System.nanoTime() < end || count < WindowMeter.PARTS * 2) && count < ms.length) {
             long t0 = System.nanoTime();
             op.run();
             long t1 = System.nanoTime();
             ms[count++] = (t1 - t0) / 1e6;
-            if (part < PARTS - 1 && t1 - begin >= window / PARTS * (part + 1) && count - partOps[part] >= 2) {
-                part++;
-                partBytes[part] = ThreadAllocation.bytes();
-                partOps[part] = count;
-            }
-            if (t1 >= nextReference && references < REFERENCE_SAMPLES) {
-                fmaRef[references] = HostReference.fmaMs();
-                cacheRef[references++] = HostReference.cacheMs();
-                nextReference = System.nanoTime() + 20_000_000L;
-            }
+            meter.afterOperation(t1, count);
         }
-        partBytes[++part] = ThreadAllocation.bytes();
-        partOps[part] = count;
-        if (partBytes[0] >= 0) {
-            allocated.put(name, steadyBytesPerOp(partBytes, partOps, part));
-            allocatedInWindow.put(name, partBytes[part] - partBytes[0]);
+        meter.finish(count);
+        if (meter.countsBytes()) {
+            allocated.put(name, meter.steadyBytesPerOp());
+            allocatedInWindow.put(name, meter.bytesInWindow());
         }
-        Arrays.sort(fmaRef, 0, references);
-        Arrays.sort(cacheRef, 0, references);
-        referenceFmaMs.put(name, fmaRef[references / 2]);
-        referenceCacheMs.put(name, cacheRef[references / 2]);
+        referenceFmaMs.put(name, meter.referenceFmaMs());
+        referenceCacheMs.put(name, meter.referenceCacheMs());
         Arrays.sort(ms, 0, count);
         double median = ms[count / 2];
         results.put(name, median);
@@ -277,21 +242,6 @@ public final class BenchCommand implements Callable<Integer> {
         if (!json) {
             System.err.printf(Locale.ROOT, "  %s: %.3f ms%n", name, median);
         }
-    }
-
-    /**
-     * The fewest bytes per operation in any of the {@code parts} recorded parts of a window, rounded up so that
-     * an allocation every few operations still counts (64 bytes every 100 steps is 1, not 0).
-     */
-    static long steadyBytesPerOp(long[] partBytes, int[] partOps, int parts) {
-        long fewest = Long.MAX_VALUE;
-        for (int q = 0; q < parts; q++) {
-            int ops = partOps[q + 1] - partOps[q];
-            if (ops > 0) {
-                fewest = Math.min(fewest, (partBytes[q + 1] - partBytes[q] + ops - 1) / ops);
-            }
-        }
-        return fewest;
     }
 
     /** One matrix product with its operands (Gaussian, seed 2) and output. */
