@@ -5,9 +5,9 @@
 # thread allocated: per operation in steady state (bench's bytes_per_op, the fewest of the timed window's
 # eighths: boxed vectors show here) and in the whole window (bytes_in_window: the JVM's one-time work on
 # the thread too, e.g. the string constants C2 resolves when it compiles a method of a new class). The
-# host-normalized max/median divide each JVM's time by bench's reference loops' times for the case (run
-# between its operations: FMAs in registers, and passes over an L2-sized array): a cliff of the host's
-# in what the loop measures shows in the plain ratio only.
+# two normalized max/median columns divide each JVM's time by bench's reference loop times for the case
+# (run between its operations: FMAs in registers, passes over an L2-sized array): a slowdown of the host
+# in what a loop measures shows in the plain ratio and not in that loop's column.
 # Raw JSON goes to bench/results/cliffs-<date>/.
 # Usage: bench/cliffs.sh [--short] [--jvms N] [--threads "1 2"] [-- bench arguments, e.g. --filter step --seconds 0.5]
 #   --short: N = 3 (default N = 20). --threads: the thread counts to run (default "1 2").

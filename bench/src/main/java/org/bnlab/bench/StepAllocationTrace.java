@@ -94,7 +94,8 @@ public final class StepAllocationTrace {
                 Class<?> c = Class.forName(name.substring(0, name.length() - 6).replace('/', '.'), true,
                         StepAllocationTrace.class.getClassLoader());
                 Object pool = poolOf.invoke(c);
-                for (int i = 1; i < (int) size.invoke(pool); i++) {
+                int entries = (int) size.invoke(pool);
+                for (int i = 1; i < entries; i++) {
                     if (tag.invoke(pool, i).toString().equals("STRING")) {
                         string.invoke(pool, i);
                         resolved++;

@@ -219,8 +219,9 @@ public final class BenchCommand implements Callable<Integer> {
         // and the thread's allocation counter shows the operation alone
         double[] ms = new double[1 << 20]; // 8 MB: a million timings, more than any case runs
         int count = 0;
-        WindowMeter meter = new WindowMeter((long) (1e9 * seconds));
-        long end = System.nanoTime() + (long) (1e9 * seconds);
+        long window = (long) (1e9 * seconds);
+        WindowMeter meter = new WindowMeter(window);
+        long end = System.nanoTime() + window;
         while ((System.nanoTime() < end || count < WindowMeter.PARTS * 2) && count < ms.length) {
             long t0 = System.nanoTime();
             op.run();
