@@ -35,8 +35,15 @@ public final class StepAllocationTrace {
     private StepAllocationTrace() {}
 
     public static void main(String[] args) throws Exception {
-        int steps = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
+        int steps = args.length > 0 && args[0].matches("[1-9][0-9]{0,8}") ? Integer.parseInt(args[0]) : -1;
         boolean preResolve = args.length > 1 && args[1].equals("--pre-resolve");
+        if (args.length > 0 && steps < 0 || args.length > 1 && !preResolve || args.length > 2) {
+            System.err.println("usage: StepAllocationTrace [steps: a positive integer, default 20000] [--pre-resolve]");
+            System.exit(2);
+        }
+        if (steps < 0) {
+            steps = 20_000;
+        }
         var bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         var runtime = ManagementFactory.getRuntimeMXBean();
         var data = Datasets.load("mnist-sample");
