@@ -33,8 +33,10 @@ final class MaxPoolVector {
     private static final VectorShuffle<Integer> EVEN = shuffle(0);
     private static final VectorShuffle<Integer> ODD = shuffle(1);
     private static final VectorMask<Integer> UPPER = I.indexInRange(-V / 2, V / 2); // lanes V/2 .. V-1
-    /** 2l: the plane index of lane l's cell a, relative to the block's first. */
-    private static final IntVector TWICE_IOTA = IntVector.zero(I).addIndex(2);
+    /** Per thread: the candidate plane indices of {@link #candidates}, for single rows and for pairs. */
+    private static final ThreadLocal<int[]> CANDIDATES = ThreadLocal.withInitial(() -> new int[8 * V]);
+    /** Where {@link #candidates} puts the set for single rows (hi = V) and for row pairs (hi = 2W). */
+    private static final int SINGLE = 0, PAIRS = 4 * V;
     /** PACK[ow]: lanes [0, ow) stay, lanes [ow, 2ow) take lanes [V/2, V/2 + ow), for ow in [V/4, V/2]. */
     private static final VectorShuffle<Integer>[] PACK = packs();
 
@@ -74,6 +76,12 @@ final class MaxPoolVector {
         int yEnd = p1 * oh * ow;
         boolean pairs = 2 * ow <= V;
         VectorShuffle<Integer> pack = pairs ? PACK[ow] : null;
+        int[] cand = null;
+        if (arg != null) {
+            cand = CANDIDATES.get();
+            candidates(cand, SINGLE, w, V);
+            candidates(cand, PAIRS, w, 2 * w);
+        }
         for (int pl = p0; pl < p1; pl++) {
             int xo = pl * h * w;
             int yo = pl * oh * ow;
@@ -81,13 +89,13 @@ final class MaxPoolVector {
                 int r = 2 * i * w;
                 int yr = yo + i * ow;
                 if (pairs && i + 1 < oh && xo + r + 3 * w + V <= x.length && yr + V <= yEnd) {
-                    block(y, arg, x, xo + r, r, w, 2 * w, yr, pack);
+                    block(y, arg, cand, PAIRS, x, xo + r, r, w, 2 * w, yr, pack);
                     i++;
                     continue;
                 }
                 int j = 0;
                 for (; j < ow && xo + r + w + 2 * j + 2 * V <= x.length && yr + j + V <= yEnd; j += V) {
-                    block(y, arg, x, xo + r + 2 * j, r + 2 * j, w, V, yr + j, null);
+                    block(y, arg, cand, SINGLE, x, xo + r + 2 * j, r + 2 * j, w, V, yr + j, null);
                 }
                 if (j < ow) {
                     MaxPoolPlanes.row2(y, arg, x, xo, r, w, 2, yr, j, ow);
@@ -97,16 +105,38 @@ final class MaxPoolVector {
     }
 
     /**
+     * cand[at + kV + l], k = 0..3: the plane index, relative to a block's q, of lane l's cell a, b, c
+     * and d (a's is 2l, plus hi - V in the upper half, where the lanes come from the vector loaded hi
+     * after lo; b = a + 1, c = a + W, d = a + W + 1). The same for every block of a call, so a block
+     * blends these and adds q once. Written out per block, it took five int adds (a, its upper half,
+     * b, c, d), and each inlined add brings the class-check traps that JDK 17 has recorded in the
+     * Vector API's shared {@code lanewiseTemplate} into the block's compile: past
+     * {@code PerMethodTrapLimit} (100) C2 stops speculating on types, loses the constant vector class
+     * and boxes every vector (with the limit lowered to 10 or 20, this kernel allocated 2.6-5.2 MB per
+     * CNN step at batch 128 on 2 threads, JDK 17; docs/PERFORMANCE.md, "Cliffs: causes and fixes", item 9).
+     */
+    private static void candidates(int[] cand, int at, int w, int hi) {
+        for (int l = 0; l < V; l++) {
+            int a = 2 * l + (l < V / 2 ? 0 : hi - V);
+            cand[at + l] = a;
+            cand[at + V + l] = a + 1;
+            cand[at + 2 * V + l] = a + w;
+            cand[at + 3 * V + l] = a + w + 1;
+        }
+    }
+
+    /**
      * V outputs from y[yOff]: lane 0's cell a at x[p], plane index q; {@code hi} = how far after lo
      * the second vector of each input row is loaded (V: the same row; 2W: two rows down, then
-     * {@code pack} puts the two output rows side by side).
+     * {@code pack} puts the two output rows side by side); {@code cand} from {@code at}: the
+     * {@link #candidates} for that hi (null when arg is).
      * Cells are moved (permuted, selected, stored) as int bits, compared as floats: JDK 17's Java
      * fallback of a float rearrange (what runs before C2 compiles this) reads lanes through
      * Float.floatToIntBits, which turns every NaN into the canonical one, and y must keep the
      * spec's NaN payload whatever the JIT has done so far.
      */
-    private static void block(float[] y, int[] arg, float[] x, int p, int q, int w, int hi, int yOff,
-                              VectorShuffle<Integer> pack) {
+    private static void block(float[] y, int[] arg, int[] cand, int at, float[] x, int p, int q, int w, int hi,
+                              int yOff, VectorShuffle<Integer> pack) {
         IntVector lo0 = FloatVector.fromArray(S, x, p).reinterpretAsInts();
         IntVector hi0 = FloatVector.fromArray(S, x, p + hi).reinterpretAsInts();
         IntVector lo1 = FloatVector.fromArray(S, x, p + w).reinterpretAsInts();
@@ -134,15 +164,12 @@ final class MaxPoolVector {
         }
         m.reinterpretAsFloats().intoArray(y, yOff);
         if (arg != null) {
-            // lane l's a: q + 2l below V/2; q + hi + 2(l - V/2) = q + 2l + (hi - V) above
-            // (add then blend: a masked add is not intrinsified on JDK 17, which then runs it in Java)
-            IntVector qa = TWICE_IOTA.add(q);
-            if (hi != V) {
-                qa = qa.blend(qa.add(hi - V), UPPER);
-            }
-            IntVector best = qa.blend(qa.add(1), tb);
-            best = best.blend(qa.add(w), tc);
-            best = best.blend(qa.add(w + 1), td);
+            // the winner's candidate (the last of b, c, d taken, else a), then q added once
+            IntVector best = IntVector.fromArray(I, cand, at)
+                    .blend(IntVector.fromArray(I, cand, at + V), tb)
+                    .blend(IntVector.fromArray(I, cand, at + 2 * V), tc)
+                    .blend(IntVector.fromArray(I, cand, at + 3 * V), td)
+                    .add(q);
             if (pack != null) {
                 best = best.rearrange(pack);
             }

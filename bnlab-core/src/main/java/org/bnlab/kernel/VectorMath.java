@@ -22,9 +22,10 @@ public final class VectorMath {
     // ln 2 split so that n * LN2_HI is exact for |n| <= 2^11.
     private static final float LN2_HI = 0.693359375f;
     private static final float LN2_LO = -2.12194440e-4f;
-    // 1.5 * 2^23: adding it rounds to the nearest integer, which then sits in the low mantissa bits.
-    private static final float SHIFTER = 12582912f;
-    private static final int SHIFTER_BITS = Float.floatToRawIntBits(SHIFTER);
+    // 1.5 * 2^23 + 254: adding it rounds to the nearest integer n (ties as for 1.5 * 2^23 alone: 254 is
+    // even), and the sum's bits are 0x4B400000 + n + 254, so n + 254 (two exponent biases) sits in the
+    // low mantissa bits, ready for the two factors of 2^n below.
+    private static final float SHIFTER = 12583166f;
     // Taylor coefficients 1/k!, k = 2..7; the truncation error on |r| <= ln2/2 is below 1e-8 relative.
     private static final float C2 = 1f / 2;
     private static final float C3 = 1f / 6;
@@ -66,11 +67,16 @@ public final class VectorMath {
         p = p.fma(r, V_C2);
         p = p.fma(r, V_ONE);
         p = p.fma(r, V_ONE);
-        IntVector ni = t.reinterpretAsInts().sub(SHIFTER_BITS);
-        IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
-        IntVector n2 = ni.sub(n1);
-        FloatVector s1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        FloatVector s2 = n2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        // 2^n = 2^n1 * 2^n2, n1 = floor(n / 2), n2 = n - n1, each factor's bits (n_i + 127) << 23. With
+        // B = bits(t) = 0x4B400000 + n + 254: B >> 1 = 0x25A00000 + n1 + 127, B - (B >> 1) = 0x25A00000 +
+        // n2 + 127, and 0x25A00000 << 23 is 0 mod 2^32, so the shifts drop it. One int subtraction where
+        // there were four adds and subtractions: each int lanewise C2 inlines brings the class-check traps
+        // JDK 17 records in the Vector API's shared template into the kernel's compile, and past the
+        // trap limit the kernel's vectors are boxed (docs/PERFORMANCE.md, "Cliffs", item 9)
+        IntVector b = t.reinterpretAsInts();
+        IntVector h = b.lanewise(VectorOperators.ASHR, 1);
+        FloatVector s1 = h.lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector s2 = b.sub(h).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
         return p.mul(s1).mul(s2);
     }
 }
