@@ -27,39 +27,12 @@ class FreshJvmAllocationTest {
 
     @Test
     void simdTrainingStepAllocatesNothingInEveryFreshJvm() throws Exception {
-        assertNoJvmAllocates(Integer.getInteger("bnlab.freshJvms", 5));
-    }
-
-    /**
-     * A margin against the trap limit (docs/PERFORMANCE.md, "Cliffs: causes and fixes", items 1 and 9):
-     * C2 adds up the traps recorded in every method a compile inlines, and once a reason's sum reaches
-     * {@code PerMethodTrapLimit} (100) it stops speculating for that reason: past it on class checks, a
-     * kernel's vector class is no longer a constant and every vector is boxed. How many traps a JVM
-     * records in the Vector API's shared methods depends on what it ran and compiled when (in a JDK 17
-     * JVM that trains the CNN first on 2 threads: 4 class-check traps in the shared int
-     * {@code lanewise}, brought in once per int add a kernel inlines), so each kernel must stay
-     * intrinsified with a fifth of the budget: the limit is 20 here, and the CNN (batch 128, as {@code
-     * bnlab bench} runs it) trains first in each JVM on 2 threads, then the two MLPs. Before the max
-     * pooling kernel's five int adds per block and exp's four int adds and subtractions became one each,
-     * this failed in 3 of 3 JVMs (the CNN 19-20 MB per round of 5 steps, the paper MLP 0.5-1.2 MB).
-     */
-    @Test
-    void simdTrainingStepAllocatesNothingWithAFifthOfTheTrapBudget() throws Exception {
-        assertNoJvmAllocates(Integer.getInteger("bnlab.freshJvms", 5) / 2 + 1,
-                List.of("-XX:PerMethodTrapLimit=20", "-Dprobe.threads=2"), "20", "5", "60", "cnn128", "paper", "tanh");
-    }
-
-    private static void assertNoJvmAllocates(int jvms) throws Exception {
-        assertNoJvmAllocates(jvms, List.of(), "300", "100", "30", "paper", "tanh", "cnn");
-    }
-
-    /** Runs the probe in {@code jvms} fresh JVMs with these options and arguments: every model allocates 0 bytes. */
-    private static void assertNoJvmAllocates(int jvms, List<String> jvmOptions, String... probeArgs) throws Exception {
+        int jvms = Integer.getInteger("bnlab.freshJvms", 5);
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         List<String> failures = new ArrayList<>();
         for (int j = 0; j < jvms; j++) {
-            List<String> lines = runProbe(java, jvmOptions, probeArgs);
-            System.out.println("fresh JVM " + (j + 1) + " of " + jvms + " " + jvmOptions + ": " + lines);
+            List<String> lines = runProbe(java);
+            System.out.println("fresh JVM " + (j + 1) + " of " + jvms + ": " + lines);
             Assumptions.assumeTrue(lines.get(0).contains("SIMD"), "the JVM has no Vector API: " + lines);
             assertEquals(3, lines.size(), "one line per model: " + lines);
             for (String line : lines) {
@@ -73,14 +46,11 @@ class FreshJvmAllocationTest {
         assertTrue(failures.isEmpty(), String.join("\n", failures));
     }
 
-    /** One fresh JVM with these options and probe arguments: the probe's output lines, one per model. */
-    private static List<String> runProbe(Path java, List<String> jvmOptions, String... probeArgs)
-            throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(java.toString(), "--add-modules", "jdk.incubator.vector"));
-        command.addAll(jvmOptions);
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), StepAllocationProbe.class.getName()));
-        command.addAll(List.of(probeArgs));
-        ProcessBuilder pb = new ProcessBuilder(command);
+    /** One fresh JVM: the probe's output lines, one per model. */
+    private static List<String> runProbe(Path java) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(java.toString(), "--add-modules", "jdk.incubator.vector",
+                "-cp", System.getProperty("java.class.path"), StepAllocationProbe.class.getName(),
+                "300", "100", "30", "paper", "tanh", "cnn");
         pb.redirectError(ProcessBuilder.Redirect.DISCARD); // the incubator-module warning
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
