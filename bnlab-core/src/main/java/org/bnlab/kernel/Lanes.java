@@ -2,6 +2,8 @@ package org.bnlab.kernel;
 
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
+import java.util.ArrayList;
+import java.util.List;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -28,21 +30,37 @@ import jdk.incubator.vector.VectorSpecies;
  * a constant, and no trap is recorded.
  */
 final class Lanes {
+    /**
+     * How many times {@link #primed} runs each operation: enough for the Vector API's shared methods
+     * to be compiled with profiling (C1, after 200 calls) and to record every operator kind in their
+     * type profiles before any kernel runs.
+     */
+    // before FLOAT: static fields are initialized in the order written
+    static final int PRIMING_ROUNDS = Integer.getInteger("bnlab.primingRounds", 300);
+
     /** The preferred float species (16 lanes with AVX-512, 8 with AVX2): the only one the kernels use. */
     static final VectorSpecies<Float> FLOAT = primed();
 
     private Lanes() {}
 
     /**
-     * Applies every unary, binary, ternary operator and every reduction of {@link VectorOperators}
-     * once to float and int vectors (the element types the kernels use; int for exp's exponent bits),
-     * so each operator's cache entry is filled. Operators an element type does not support throw
-     * {@link UnsupportedOperationException} and are skipped.
+     * Applies every unary, binary, ternary, comparison and test operator and every reduction of
+     * {@link VectorOperators} to float and int vectors (the element types the kernels use; int for
+     * exp's exponent bits), {@link #PRIMING_ROUNDS} times in turn. The first call of each fills the
+     * operator's cache entry. The repetitions give the shared methods every operator uses (the
+     * operator-kind test {@code VectorOperators.opKind}, the lanewise templates' cast of the cached
+     * fallback) type profiles that have seen more classes than C2 speculates on, so C2 compiles them
+     * without class checks: otherwise a shared method compiled while it had seen one operator traps
+     * when it meets another, up to 4 times per site, and every kernel that inlines it n times adds 4n
+     * to its compile's sum of class-check traps, which boxes all its vectors at 100 (docs/PERFORMANCE.md,
+     * "Cliffs: causes and fixes", item 9). Operators an element type does not support throw
+     * {@link UnsupportedOperationException} on the first round and are dropped.
      */
     private static VectorSpecies<Float> primed() {
         VectorSpecies<Float> fs = FloatVector.SPECIES_PREFERRED;
         FloatVector f = FloatVector.broadcast(fs, 1f);
         IntVector i = f.reinterpretAsInts();
+        List<Runnable> ops = new ArrayList<>();
         for (Field field : VectorOperators.class.getFields()) {
             if (!Modifier.isStatic(field.getModifiers())) {
                 continue;
@@ -54,32 +72,47 @@ final class Lanes {
                 throw new IllegalStateException(e);
             }
             if (op instanceof VectorOperators.Unary u) {
-                apply(() -> f.lanewise(u));
-                apply(() -> i.lanewise(u));
+                ops.add(() -> f.lanewise(u));
+                ops.add(() -> i.lanewise(u));
             }
             if (op instanceof VectorOperators.Binary b) {
-                apply(() -> f.lanewise(b, f));
-                apply(() -> f.lanewise(b, 1f));
-                apply(() -> i.lanewise(b, i));
-                apply(() -> i.lanewise(b, 1)); // shifts by a scalar have their own cache
+                ops.add(() -> f.lanewise(b, f));
+                ops.add(() -> f.lanewise(b, 1f));
+                ops.add(() -> i.lanewise(b, i));
+                ops.add(() -> i.lanewise(b, 1)); // shifts by a scalar have their own cache
             }
             if (op instanceof VectorOperators.Ternary t) {
-                apply(() -> f.lanewise(t, f, f));
-                apply(() -> i.lanewise(t, i, i));
+                ops.add(() -> f.lanewise(t, f, f));
+                ops.add(() -> i.lanewise(t, i, i));
             }
             if (op instanceof VectorOperators.Associative a) {
-                apply(() -> f.reduceLanes(a));
-                apply(() -> i.reduceLanes(a));
+                ops.add(() -> f.reduceLanes(a));
+                ops.add(() -> i.reduceLanes(a));
+            }
+            if (op instanceof VectorOperators.Comparison c) {
+                ops.add(() -> f.compare(c, f));
+                ops.add(() -> i.compare(c, i));
+            }
+            if (op instanceof VectorOperators.Test t) {
+                ops.add(() -> f.test(t)); // (on ints, JDK 17's IS_FINITE fails an assertion instead of throwing)
+            }
+        }
+        ops.removeIf(op -> !supported(op));
+        for (int r = 1; r < PRIMING_ROUNDS; r++) {
+            for (Runnable op : ops) {
+                op.run();
             }
         }
         return fs;
     }
 
-    private static void apply(Runnable op) {
+    /** Runs op once: false if the element type does not define it (bitwise on floats, transcendental on ints). */
+    private static boolean supported(Runnable op) {
         try {
             op.run();
+            return true;
         } catch (UnsupportedOperationException e) {
-            // not defined for this element type (bitwise operators on floats, transcendental ones on ints)
+            return false;
         }
     }
 
