@@ -2,7 +2,11 @@ package org.bnlab.testing;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.bnlab.data.Datasets;
 import org.bnlab.kernel.Parallel;
 import org.bnlab.kernel.Simd;
@@ -64,6 +68,30 @@ public final class StepAllocationProbe {
             }
             System.out.println(args[a] + " " + best + " " + steps + " " + rounds + " " + Simd.describe().replace(' ', '_'));
         }
+    }
+
+    /**
+     * Runs the probe in a fresh JVM of the JDK running this one (class path and Vector API module as
+     * here) with these JVM options and probe arguments; its output lines, one per model.
+     */
+    public static List<String> runFresh(List<String> jvmOptions, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--add-modules", "jdk.incubator.vector"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), StepAllocationProbe.class.getName()));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.redirectError(ProcessBuilder.Redirect.DISCARD); // the incubator-module warning
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(200, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IllegalStateException("probe JVM did not finish: " + command);
+        }
+        if (p.exitValue() != 0) {
+            throw new IllegalStateException("probe JVM failed (exit " + p.exitValue() + "): " + out);
+        }
+        return out.lines().toList();
     }
 
     private static jdk.jfr.Recording allocationRecording() {

@@ -3,12 +3,8 @@ package org.bnlab.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.bnlab.testing.StepAllocationProbe;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -28,10 +24,9 @@ class FreshJvmAllocationTest {
     @Test
     void simdTrainingStepAllocatesNothingInEveryFreshJvm() throws Exception {
         int jvms = Integer.getInteger("bnlab.freshJvms", 5);
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         List<String> failures = new ArrayList<>();
         for (int j = 0; j < jvms; j++) {
-            List<String> lines = runProbe(java);
+            List<String> lines = StepAllocationProbe.runFresh(List.of(), "300", "100", "30", "paper", "tanh", "cnn");
             System.out.println("fresh JVM " + (j + 1) + " of " + jvms + ": " + lines);
             Assumptions.assumeTrue(lines.get(0).contains("SIMD"), "the JVM has no Vector API: " + lines);
             assertEquals(3, lines.size(), "one line per model: " + lines);
@@ -44,18 +39,5 @@ class FreshJvmAllocationTest {
             }
         }
         assertTrue(failures.isEmpty(), String.join("\n", failures));
-    }
-
-    /** One fresh JVM: the probe's output lines, one per model. */
-    private static List<String> runProbe(Path java) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(java.toString(), "--add-modules", "jdk.incubator.vector",
-                "-cp", System.getProperty("java.class.path"), StepAllocationProbe.class.getName(),
-                "300", "100", "30", "paper", "tanh", "cnn");
-        pb.redirectError(ProcessBuilder.Redirect.DISCARD); // the incubator-module warning
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(200, TimeUnit.SECONDS), "probe JVM did not finish");
-        assertEquals(0, p.exitValue(), "probe JVM failed: " + out);
-        return out.lines().toList();
     }
 }
