@@ -594,17 +594,17 @@ final class GemmSimd {
         }
     }
 
-    /** Zeros in place of C's values: see {@link #load}. */
-    private static final float[] ZEROS = new float[V];
-
     /**
-     * The vector of C at c[i], or zeros when the product starts from zero ({@code zero}: not
-     * accumulating, first K block): one load from either array, so no vector is merged at a branch (C2
-     * keeps vectors in registers only when it can see every one it builds).
+     * Zeros in place of C's values: a tile loads C at c[i] as {@code FloatVector.fromArray(S, zero ?
+     * ZEROS : c, zero ? 0 : i)}, zeros when the product starts from zero ({@code zero}: not
+     * accumulating, first K block). One load from either array, so no vector is merged at a branch (C2
+     * keeps vectors in registers only when it can see every one it builds). Written out at each use,
+     * not as a helper: a helper of ours returning a vector has no {@code @ForceInline}, and a JDK 17
+     * compile of {@link #rows} that reached its node budget (NodeCountInliningCutoff, 1 JVM of 15
+     * training the CNN then the paper MLP on 2 threads) left it a call and boxed every C vector:
+     * 122 KB per MLP step.
      */
-    private static FloatVector load(boolean zero, float[] c, int i) {
-        return FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : i);
-    }
+    private static final float[] ZEROS = new float[V];
 
     private static void tile(boolean zero, int w, float[] c, int ci, int n, float[] a, int ai, int ars,
                              float[] pb, int pOff, int k) {
@@ -659,12 +659,12 @@ final class GemmSimd {
     private static void tile6x2(boolean zero, float[] c, int ci, int n, float[] a, int ai, int ars,
                                 float[] pb, int pOff, int k) {
         int r1 = ci + n, r2 = ci + 2 * n, r3 = ci + 3 * n, r4 = ci + 4 * n, r5 = ci + 5 * n;
-        FloatVector c00 = load(zero, c, ci), c01 = load(zero, c, ci + V);
-        FloatVector c10 = load(zero, c, r1), c11 = load(zero, c, r1 + V);
-        FloatVector c20 = load(zero, c, r2), c21 = load(zero, c, r2 + V);
-        FloatVector c30 = load(zero, c, r3), c31 = load(zero, c, r3 + V);
-        FloatVector c40 = load(zero, c, r4), c41 = load(zero, c, r4 + V);
-        FloatVector c50 = load(zero, c, r5), c51 = load(zero, c, r5 + V);
+        FloatVector c00 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : ci), c01 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : ci + V);
+        FloatVector c10 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r1), c11 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r1 + V);
+        FloatVector c20 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r2), c21 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r2 + V);
+        FloatVector c30 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r3), c31 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r3 + V);
+        FloatVector c40 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r4), c41 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r4 + V);
+        FloatVector c50 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r5), c51 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r5 + V);
         int a0 = ai, a1 = ai + ars, a2 = ai + 2 * ars, a3 = ai + 3 * ars, a4 = ai + 4 * ars, a5 = ai + 5 * ars;
         // c_rj = fma(A(r,p), B(p, j-vector), c_rj), p ascending
         for (int p = 0; p < k; p++) {
@@ -708,9 +708,9 @@ final class GemmSimd {
     private static void tile6x1(boolean zero, float[] c, int ci, int n, float[] a, int ai, int ars,
                                 float[] pb, int pOff, int k) {
         int r1 = ci + n, r2 = ci + 2 * n, r3 = ci + 3 * n, r4 = ci + 4 * n, r5 = ci + 5 * n;
-        FloatVector c0 = load(zero, c, ci), c1 = load(zero, c, r1);
-        FloatVector c2 = load(zero, c, r2), c3 = load(zero, c, r3);
-        FloatVector c4 = load(zero, c, r4), c5 = load(zero, c, r5);
+        FloatVector c0 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : ci), c1 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r1);
+        FloatVector c2 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r2), c3 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r3);
+        FloatVector c4 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r4), c5 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r5);
         int a0 = ai, a1 = ai + ars, a2 = ai + 2 * ars, a3 = ai + 3 * ars, a4 = ai + 4 * ars, a5 = ai + 5 * ars;
         // c_r = fma(A(r,p), B(p, vector), c_r), p ascending
         for (int p = 0; p < k; p++) {
@@ -734,10 +734,10 @@ final class GemmSimd {
     private static void tile4x2(boolean zero, float[] c, int ci, int n, float[] a, int ai, int ars,
                                 float[] pb, int pOff, int k) {
         int r1 = ci + n, r2 = ci + 2 * n, r3 = ci + 3 * n;
-        FloatVector c00 = load(zero, c, ci), c01 = load(zero, c, ci + V);
-        FloatVector c10 = load(zero, c, r1), c11 = load(zero, c, r1 + V);
-        FloatVector c20 = load(zero, c, r2), c21 = load(zero, c, r2 + V);
-        FloatVector c30 = load(zero, c, r3), c31 = load(zero, c, r3 + V);
+        FloatVector c00 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : ci), c01 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : ci + V);
+        FloatVector c10 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r1), c11 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r1 + V);
+        FloatVector c20 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r2), c21 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r2 + V);
+        FloatVector c30 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r3), c31 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r3 + V);
         int a0 = ai, a1 = ai + ars, a2 = ai + 2 * ars, a3 = ai + 3 * ars;
         for (int p = 0; p < k; p++) {
             int q = pOff + p * NR;
@@ -770,8 +770,8 @@ final class GemmSimd {
     private static void tile4x1(boolean zero, float[] c, int ci, int n, float[] a, int ai, int ars,
                                 float[] pb, int pOff, int k) {
         int r1 = ci + n, r2 = ci + 2 * n, r3 = ci + 3 * n;
-        FloatVector c0 = load(zero, c, ci), c1 = load(zero, c, r1);
-        FloatVector c2 = load(zero, c, r2), c3 = load(zero, c, r3);
+        FloatVector c0 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : ci), c1 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r1);
+        FloatVector c2 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r2), c3 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r3);
         int a0 = ai, a1 = ai + ars, a2 = ai + 2 * ars, a3 = ai + 3 * ars;
         for (int p = 0; p < k; p++) {
             FloatVector b0 = FloatVector.fromArray(S, pb, pOff + p * V);
@@ -790,8 +790,8 @@ final class GemmSimd {
     private static void tile2x2(boolean zero, float[] c, int ci, int n, float[] a, int ai, int ars,
                                 float[] pb, int pOff, int k) {
         int r1 = ci + n;
-        FloatVector c00 = load(zero, c, ci), c01 = load(zero, c, ci + V);
-        FloatVector c10 = load(zero, c, r1), c11 = load(zero, c, r1 + V);
+        FloatVector c00 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : ci), c01 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : ci + V);
+        FloatVector c10 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r1), c11 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r1 + V);
         int a0 = ai, a1 = ai + ars;
         for (int p = 0; p < k; p++) {
             int q = pOff + p * NR;
@@ -814,7 +814,7 @@ final class GemmSimd {
     private static void tile2x1(boolean zero, float[] c, int ci, int n, float[] a, int ai, int ars,
                                 float[] pb, int pOff, int k) {
         int r1 = ci + n;
-        FloatVector c0 = load(zero, c, ci), c1 = load(zero, c, r1);
+        FloatVector c0 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : ci), c1 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r1);
         int a0 = ai, a1 = ai + ars;
         for (int p = 0; p < k; p++) {
             FloatVector b0 = FloatVector.fromArray(S, pb, pOff + p * V);
@@ -827,7 +827,7 @@ final class GemmSimd {
 
     // C(1, 2V) += A(1, k) · Bpanel(k, 2V): one leftover row.
     private static void tile1x2(boolean zero, float[] c, int ci, float[] a, int ai, float[] pb, int pOff, int k) {
-        FloatVector c0 = load(zero, c, ci), c1 = load(zero, c, ci + V);
+        FloatVector c0 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : ci), c1 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : ci + V);
         for (int p = 0; p < k; p++) {
             int q = pOff + p * NR;
             FloatVector x = FloatVector.broadcast(S, a[ai + p]);
@@ -840,7 +840,7 @@ final class GemmSimd {
 
     // C(1, V) += A(1, k) · Bpanel(k, V): one leftover row of the narrow panel.
     private static void tile1x1(boolean zero, float[] c, int ci, float[] a, int ai, float[] pb, int pOff, int k) {
-        FloatVector c0 = load(zero, c, ci);
+        FloatVector c0 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : ci);
         for (int p = 0; p < k; p++) {
             c0 = FloatVector.broadcast(S, a[ai + p]).fma(FloatVector.fromArray(S, pb, pOff + p * V), c0);
         }
@@ -888,18 +888,18 @@ final class GemmSimd {
         int r9 = ci + 9 * n, a9 = ai + 9 * ars;
         int r10 = ci + 10 * n, a10 = ai + 10 * ars;
         int r11 = ci + 11 * n, a11 = ai + 11 * ars;
-        FloatVector c00 = load(zero, c, r0), c01 = load(zero, c, r0 + V);
-        FloatVector c10 = load(zero, c, r1), c11 = load(zero, c, r1 + V);
-        FloatVector c20 = load(zero, c, r2), c21 = load(zero, c, r2 + V);
-        FloatVector c30 = load(zero, c, r3), c31 = load(zero, c, r3 + V);
-        FloatVector c40 = load(zero, c, r4), c41 = load(zero, c, r4 + V);
-        FloatVector c50 = load(zero, c, r5), c51 = load(zero, c, r5 + V);
-        FloatVector c60 = load(zero, c, r6), c61 = load(zero, c, r6 + V);
-        FloatVector c70 = load(zero, c, r7), c71 = load(zero, c, r7 + V);
-        FloatVector c80 = load(zero, c, r8), c81 = load(zero, c, r8 + V);
-        FloatVector c90 = load(zero, c, r9), c91 = load(zero, c, r9 + V);
-        FloatVector c100 = load(zero, c, r10), c101 = load(zero, c, r10 + V);
-        FloatVector c110 = load(zero, c, r11), c111 = load(zero, c, r11 + V);
+        FloatVector c00 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r0), c01 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r0 + V);
+        FloatVector c10 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r1), c11 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r1 + V);
+        FloatVector c20 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r2), c21 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r2 + V);
+        FloatVector c30 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r3), c31 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r3 + V);
+        FloatVector c40 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r4), c41 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r4 + V);
+        FloatVector c50 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r5), c51 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r5 + V);
+        FloatVector c60 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r6), c61 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r6 + V);
+        FloatVector c70 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r7), c71 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r7 + V);
+        FloatVector c80 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r8), c81 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r8 + V);
+        FloatVector c90 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r9), c91 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r9 + V);
+        FloatVector c100 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r10), c101 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r10 + V);
+        FloatVector c110 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r11), c111 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r11 + V);
         for (int p = 0; p < k; p++) {
             int q = bq + p * ldb;
             FloatVector b0 = FloatVector.fromArray(S, pb, q);
@@ -970,12 +970,12 @@ final class GemmSimd {
     private static void strided6x2(boolean zero, float[] c, int ci, int n, float[] a, int ai, int ars,
                                 float[] pb, int bq, int ldb, int k) {
         int r1 = ci + n, r2 = ci + 2 * n, r3 = ci + 3 * n, r4 = ci + 4 * n, r5 = ci + 5 * n;
-        FloatVector c00 = load(zero, c, ci), c01 = load(zero, c, ci + V);
-        FloatVector c10 = load(zero, c, r1), c11 = load(zero, c, r1 + V);
-        FloatVector c20 = load(zero, c, r2), c21 = load(zero, c, r2 + V);
-        FloatVector c30 = load(zero, c, r3), c31 = load(zero, c, r3 + V);
-        FloatVector c40 = load(zero, c, r4), c41 = load(zero, c, r4 + V);
-        FloatVector c50 = load(zero, c, r5), c51 = load(zero, c, r5 + V);
+        FloatVector c00 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : ci), c01 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : ci + V);
+        FloatVector c10 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r1), c11 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r1 + V);
+        FloatVector c20 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r2), c21 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r2 + V);
+        FloatVector c30 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r3), c31 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r3 + V);
+        FloatVector c40 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r4), c41 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r4 + V);
+        FloatVector c50 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r5), c51 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r5 + V);
         int a0 = ai, a1 = ai + ars, a2 = ai + 2 * ars, a3 = ai + 3 * ars, a4 = ai + 4 * ars, a5 = ai + 5 * ars;
         // c_rj = fma(A(r,p), B(p, j-vector), c_rj), p ascending
         for (int p = 0; p < k; p++) {
@@ -1018,14 +1018,14 @@ final class GemmSimd {
     private static void strided8x2(boolean zero, float[] c, int ci, int n, float[] a, int ai, int ars,
                                 float[] pb, int bq, int ldb, int k) {
         int r1 = ci + n, r2 = ci + 2 * n, r3 = ci + 3 * n, r4 = ci + 4 * n, r5 = ci + 5 * n, r6 = ci + 6 * n, r7 = ci + 7 * n;
-        FloatVector c00 = load(zero, c, ci), c01 = load(zero, c, ci + V);
-        FloatVector c10 = load(zero, c, r1), c11 = load(zero, c, r1 + V);
-        FloatVector c20 = load(zero, c, r2), c21 = load(zero, c, r2 + V);
-        FloatVector c30 = load(zero, c, r3), c31 = load(zero, c, r3 + V);
-        FloatVector c40 = load(zero, c, r4), c41 = load(zero, c, r4 + V);
-        FloatVector c50 = load(zero, c, r5), c51 = load(zero, c, r5 + V);
-        FloatVector c60 = load(zero, c, r6), c61 = load(zero, c, r6 + V);
-        FloatVector c70 = load(zero, c, r7), c71 = load(zero, c, r7 + V);
+        FloatVector c00 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : ci), c01 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : ci + V);
+        FloatVector c10 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r1), c11 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r1 + V);
+        FloatVector c20 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r2), c21 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r2 + V);
+        FloatVector c30 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r3), c31 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r3 + V);
+        FloatVector c40 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r4), c41 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r4 + V);
+        FloatVector c50 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r5), c51 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r5 + V);
+        FloatVector c60 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r6), c61 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r6 + V);
+        FloatVector c70 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r7), c71 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r7 + V);
         int a0 = ai, a1 = ai + ars, a2 = ai + 2 * ars, a3 = ai + 3 * ars, a4 = ai + 4 * ars, a5 = ai + 5 * ars, a6 = ai + 6 * ars, a7 = ai + 7 * ars;
         // c_rj = fma(A(r,p), B(p, j-vector), c_rj), p ascending
         for (int p = 0; p < k; p++) {
@@ -1198,14 +1198,14 @@ final class GemmSimd {
     private static void strided8x1(boolean zero, float[] c, int ci, int n, float[] a, int ai, int ars,
                                    float[] pb, int bq, int ldb, int k) {
         int r1 = ci + n, r2 = ci + 2 * n, r3 = ci + 3 * n, r4 = ci + 4 * n, r5 = ci + 5 * n, r6 = ci + 6 * n, r7 = ci + 7 * n;
-        FloatVector c0 = load(zero, c, ci);
-        FloatVector c1 = load(zero, c, r1);
-        FloatVector c2 = load(zero, c, r2);
-        FloatVector c3 = load(zero, c, r3);
-        FloatVector c4 = load(zero, c, r4);
-        FloatVector c5 = load(zero, c, r5);
-        FloatVector c6 = load(zero, c, r6);
-        FloatVector c7 = load(zero, c, r7);
+        FloatVector c0 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : ci);
+        FloatVector c1 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r1);
+        FloatVector c2 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r2);
+        FloatVector c3 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r3);
+        FloatVector c4 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r4);
+        FloatVector c5 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r5);
+        FloatVector c6 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r6);
+        FloatVector c7 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r7);
         int a0 = ai, a1 = ai + ars, a2 = ai + 2 * ars, a3 = ai + 3 * ars, a4 = ai + 4 * ars, a5 = ai + 5 * ars, a6 = ai + 6 * ars, a7 = ai + 7 * ars;
         // c_r = fma(A(r,p), B(p, j-vector), c_r), p ascending
         for (int p = 0; p < k; p++) {
@@ -1232,10 +1232,10 @@ final class GemmSimd {
     private static void strided4x2(boolean zero, float[] c, int ci, int n, float[] a, int ai, int ars,
                                 float[] pb, int bq, int ldb, int k) {
         int r1 = ci + n, r2 = ci + 2 * n, r3 = ci + 3 * n;
-        FloatVector c00 = load(zero, c, ci), c01 = load(zero, c, ci + V);
-        FloatVector c10 = load(zero, c, r1), c11 = load(zero, c, r1 + V);
-        FloatVector c20 = load(zero, c, r2), c21 = load(zero, c, r2 + V);
-        FloatVector c30 = load(zero, c, r3), c31 = load(zero, c, r3 + V);
+        FloatVector c00 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : ci), c01 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : ci + V);
+        FloatVector c10 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r1), c11 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r1 + V);
+        FloatVector c20 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r2), c21 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r2 + V);
+        FloatVector c30 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r3), c31 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r3 + V);
         int a0 = ai, a1 = ai + ars, a2 = ai + 2 * ars, a3 = ai + 3 * ars;
         for (int p = 0; p < k; p++) {
             int q = bq + p * ldb;
@@ -1267,8 +1267,8 @@ final class GemmSimd {
     private static void strided2x2(boolean zero, float[] c, int ci, int n, float[] a, int ai, int ars,
                                 float[] pb, int bq, int ldb, int k) {
         int r1 = ci + n;
-        FloatVector c00 = load(zero, c, ci), c01 = load(zero, c, ci + V);
-        FloatVector c10 = load(zero, c, r1), c11 = load(zero, c, r1 + V);
+        FloatVector c00 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : ci), c01 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : ci + V);
+        FloatVector c10 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r1), c11 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : r1 + V);
         int a0 = ai, a1 = ai + ars;
         for (int p = 0; p < k; p++) {
             int q = bq + p * ldb;
@@ -1288,7 +1288,7 @@ final class GemmSimd {
     }
 
     private static void strided1x2(boolean zero, float[] c, int ci, float[] a, int ai, float[] pb, int bq, int ldb, int k) {
-        FloatVector c0 = load(zero, c, ci), c1 = load(zero, c, ci + V);
+        FloatVector c0 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : ci), c1 = FloatVector.fromArray(S, zero ? ZEROS : c, zero ? 0 : ci + V);
         for (int p = 0; p < k; p++) {
             int q = bq + p * ldb;
             FloatVector x = FloatVector.broadcast(S, a[ai + p]);
