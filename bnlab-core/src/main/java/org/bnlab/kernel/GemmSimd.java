@@ -600,7 +600,7 @@ final class GemmSimd {
      * accumulating, first K block). One load from either array, so no vector is merged at a branch (C2
      * keeps vectors in registers only when it can see every one it builds). Written out at each use,
      * not as a helper: a helper of ours returning a vector has no {@code @ForceInline}, and a JDK 17
-     * compile of {@link #rows} that reached its node budget (NodeCountInliningCutoff, 1 JVM of 15
+     * compile of {@link #rows} that reached its node budget (NodeCountInliningCutoff, 2 JVMs of 20
      * training the CNN then the paper MLP on 2 threads) left it a call and boxed every C vector:
      * 122 KB per MLP step.
      */
