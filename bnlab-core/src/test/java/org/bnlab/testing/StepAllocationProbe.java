@@ -3,6 +3,7 @@ package org.bnlab.testing;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -80,18 +81,25 @@ public final class StepAllocationProbe {
         command.addAll(jvmOptions);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), StepAllocationProbe.class.getName()));
         command.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(command);
-        pb.redirectError(ProcessBuilder.Redirect.DISCARD); // the incubator-module warning
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(200, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new IllegalStateException("probe JVM did not finish: " + command);
+        // output to a file, so that the time limit holds even if the JVM hangs (reading a pipe to its end
+        // would wait for it first)
+        Path outFile = Files.createTempFile("step-allocation-probe", ".out");
+        try {
+            ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(outFile.toFile());
+            pb.redirectError(ProcessBuilder.Redirect.DISCARD); // the incubator-module warning
+            Process p = pb.start();
+            if (!p.waitFor(200, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IllegalStateException("probe JVM did not finish in 200 s: " + command);
+            }
+            String out = Files.readString(outFile, StandardCharsets.UTF_8);
+            if (p.exitValue() != 0) {
+                throw new IllegalStateException("probe JVM failed (exit " + p.exitValue() + "): " + out);
+            }
+            return out.lines().toList();
+        } finally {
+            Files.deleteIfExists(outFile);
         }
-        if (p.exitValue() != 0) {
-            throw new IllegalStateException("probe JVM failed (exit " + p.exitValue() + "): " + out);
-        }
-        return out.lines().toList();
     }
 
     private static jdk.jfr.Recording allocationRecording() {
