@@ -15,6 +15,7 @@ import org.bnlab.nn.Sequential;
 import org.bnlab.train.AtomicFile;
 import org.bnlab.train.Checkpoint;
 import org.bnlab.train.EvalResult;
+import org.bnlab.train.KernelWarmup;
 import org.bnlab.train.Json;
 import org.bnlab.train.ModelSpec;
 import org.bnlab.nn.Sequential;
@@ -118,6 +119,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-thread-tuning", description = "run every step on --threads threads, even when 1 thread measures faster")
     boolean noThreadTuning;
 
+    @Option(names = "--no-warmup", description = "do not warm the kernels up on a copy of the model while the data loads "
+            + "(the warm-up only makes the first steps faster; results do not depend on it)")
+    boolean noWarmup;
+
     @Option(names = "--out", paramLabel = "DIR", description = "output directory (default: runs/train-<timestamp>)")
     Path out;
 
@@ -165,7 +170,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** Options that may be given with --resume; every other option would change the run and is refused. */
     static final List<String> RESUMABLE = List.of("--resume", "--steps", "--epochs", "--eval-every", "--checkpoint-every",
-            "--threads", "--no-thread-tuning", "--out", "--replicas", "--replica-bn", "--spark", "--workers", "--spark-bn", "--spark-channel");
+            "--threads", "--no-thread-tuning", "--no-warmup", "--out", "--replicas", "--replica-bn", "--spark", "--workers", "--spark-bn", "--spark-channel");
 
     @Override
     public Integer call() throws IOException {
@@ -219,6 +224,20 @@ public final class TrainCommand implements Callable<Integer> {
         }
         OutputDir.prepare(out, "--out");
         RunDirectory run = RunDirectory.open(out);
+        // the kernels of this model compile while its data loads; stopped before the first real step
+        KernelWarmup warmup = noWarmup || distributed != null ? null : KernelWarmup.start(config);
+        try {
+            return train(config, saved, run, backend, distributed, warmup);
+        } finally {
+            if (warmup != null) {
+                warmup.close();
+            }
+        }
+    }
+
+    /** The run itself, from loading the data to the final report; the warm-up (if any) stops before the first step. */
+    private Integer train(TrainConfig config, Checkpoint.Loaded saved, RunDirectory run, SparkBackend backend,
+                          SparkBackend.Training distributed, KernelWarmup warmup) throws IOException {
         Dataset ds = config.loadData();
         DataChecks.requireUsable(ds, config.batch());
         if (epochs != null) {
@@ -268,6 +287,9 @@ public final class TrainCommand implements Callable<Integer> {
         meta.put("bnlab.pytorch_module", net.toString());
         meta.put("bnlab.provenance", Json.MAPPER.writeValueAsString(provenance));
 
+        if (warmup != null) {
+            warmup.close();
+        }
         long startStep = trainer.step();
         long t0 = System.nanoTime();
         PeriodicCheckpoint checkpoints = new PeriodicCheckpoint(run, checkpointEvery, () -> meta);

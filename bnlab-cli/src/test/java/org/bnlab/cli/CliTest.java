@@ -57,6 +57,25 @@ class CliTest {
                 fin.get("test_loss").asDouble(), "same numbers either way");
     }
 
+    /** The kernel warm-up (on by default) trains a copy while the data loads: the run's weights are the same bits without it. */
+    @Test
+    void trainGivesTheSameModelWithAndWithoutTheWarmup(@TempDir Path dir) throws Exception {
+        Run warm = run("train", "--bn", "--steps", "30", "--eval-every", "30", "--threads", "2", "--out", dir.resolve("warm").toString());
+        assertEquals(0, warm.code(), warm.err());
+        Run cold = run("train", "--bn", "--steps", "30", "--eval-every", "30", "--threads", "2", "--no-warmup",
+                "--out", dir.resolve("cold").toString());
+        assertEquals(0, cold.code(), cold.err());
+        var a = org.bnlab.train.Safetensors.load(dir.resolve("warm").resolve("model.safetensors")).stateDict().entries();
+        var b = org.bnlab.train.Safetensors.load(dir.resolve("cold").resolve("model.safetensors")).stateDict().entries();
+        assertEquals(b.keySet(), a.keySet());
+        for (String k : a.keySet()) {
+            assertTrue(java.util.Arrays.equals(a.get(k).f32(), b.get(k).f32()) && java.util.Arrays.equals(a.get(k).i64(), b.get(k).i64()),
+                    k + ": same bits with and without the warm-up");
+        }
+        assertTrue(Thread.getAllStackTraces().keySet().stream().noneMatch(t -> t.getName().equals("bnlab-warmup")),
+                "no warm-up thread left running after the command");
+    }
+
     @Test
     void trainWritesMetricsFinalAndCheckpointAndEvalAgrees(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("run");
