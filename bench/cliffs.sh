@@ -15,6 +15,7 @@
 #   while that measures faster), as in `bnlab train`; `-- --no-thread-tuning` times a fixed thread count.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source bench/lib.sh
 jvms=20
 thread_counts="1 2"
 bench_args=()
@@ -36,18 +37,7 @@ jdk25="${JDK25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}"
 out="bench/results/cliffs-$(date -u +%Y-%m-%dT%H%M)"; mkdir -p "$out"
 mvn -q -B -Dmaven.test.skip=true package
 
-busy_pid=""
-stop_busy() { if [[ -n "$busy_pid" ]]; then kill "$busy_pid" 2>/dev/null || true; wait "$busy_pid" 2>/dev/null || true; busy_pid=""; fi; }
 trap stop_busy EXIT
-start_busy() {
-  # one core kept busy by another process, as when other jobs share the machine
-  local core=$(( $(nproc) - 1 ))
-  if command -v taskset >/dev/null; then
-    taskset -c "$core" bash -c 'while :; do :; done' & busy_pid=$!
-  else
-    bash -c 'while :; do :; done' & busy_pid=$!
-  fi
-}
 
 for load in quiet busy; do
   [[ $load == busy ]] && start_busy

@@ -10,6 +10,7 @@
 #   the steady state, where 2 threads are faster on this project's 2-core machines most of the time.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source bench/lib.sh
 runs=4; steps=3000; batch=60; loads="quiet loaded"
 while (( $# )); do
   case "$1" in
@@ -25,12 +26,10 @@ jdk25="${JDK25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}"
 out="bench/results/threads-$(date -u +%Y-%m-%dT%H%M)"; mkdir -p "$out"
 mvn -q -B -Dmaven.test.skip=true package -pl bnlab-cli -am
 
-busy_pid=""
-stop_busy() { if [[ -n "$busy_pid" ]]; then kill "$busy_pid" 2>/dev/null || true; wait "$busy_pid" 2>/dev/null || true; busy_pid=""; fi; }
 trap stop_busy EXIT
 for load in $loads; do
   if [[ "$load" == loaded ]]; then
-    bash -c 'while :; do :; done' & busy_pid=$!
+    start_busy
   fi
   for i in $(seq "$runs"); do
     for jvm in "$jdk17" "$jdk25"; do

@@ -11,6 +11,7 @@
 # Usage: bench/warmup.sh [--rounds N] [--steps S] [--threads T] [--loaded]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source bench/lib.sh
 rounds=4; steps=3000; threads=1; loaded=""
 while (( $# )); do
   case "$1" in
@@ -26,10 +27,8 @@ jdk25="${JDK25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}"
 out="bench/results/warmup-$(date -u +%Y-%m-%dT%H%M)"; mkdir -p "$out"
 mvn -q -B -Dmaven.test.skip=true package -pl bnlab-cli -am
 
-busy_pid=""
-stop_busy() { if [[ -n "$busy_pid" ]]; then kill "$busy_pid" 2>/dev/null || true; wait "$busy_pid" 2>/dev/null || true; busy_pid=""; fi; }
 trap stop_busy EXIT
-[[ -n "$loaded" ]] && { bash -c 'while :; do :; done' & busy_pid=$!; }
+[[ -n "$loaded" ]] && start_busy
 for i in $(seq "$rounds"); do
   for jvm in "$jdk17" "$jdk25"; do
     tag="jdk$("$jvm" -XshowSettings:properties -version 2>&1 | sed -n 's/ *java.specification.version = //p')"
