@@ -224,7 +224,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         OutputDir.prepare(out, "--out");
         RunDirectory run = RunDirectory.open(out);
-        // the kernels of this model compile while its data loads; stopped before the first real step
+        // the kernels of this model compile while its data loads; told to stop at the first real step
         KernelWarmup warmup = noWarmup || distributed != null ? null : KernelWarmup.start(config);
         try {
             return train(config, saved, run, backend, distributed, warmup);
@@ -235,7 +235,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    /** The run itself, from loading the data to the final report; the warm-up (if any) stops before the first step. */
+    /** The run itself, from loading the data to the final report; the warm-up (if any) is told to stop at the first step. */
     private Integer train(TrainConfig config, Checkpoint.Loaded saved, RunDirectory run, SparkBackend backend,
                           SparkBackend.Training distributed, KernelWarmup warmup) throws IOException {
         Dataset ds = config.loadData();
@@ -288,7 +288,7 @@ public final class TrainCommand implements Callable<Integer> {
         meta.put("bnlab.provenance", Json.MAPPER.writeValueAsString(provenance));
 
         if (warmup != null) {
-            warmup.close();
+            warmup.stop(); // ends after its current step, beside the first real ones; joined when the run ends
         }
         long startStep = trainer.step();
         long t0 = System.nanoTime();

@@ -45,10 +45,19 @@ public final class KernelWarmup implements AutoCloseable {
         return steps;
     }
 
+    /**
+     * Asks the warm-up to stop after its current step, without waiting: a step of a large model run
+     * before C2 has compiled its kernels can take seconds (its one evaluation longer), and the caller's
+     * training need not wait for it, since the copy does not change the caller's results.
+     */
+    public void stop() {
+        stopped = true;
+    }
+
     /** Stops the warm-up and waits for its current step to end; the copy is discarded. */
     @Override
     public void close() {
-        stopped = true;
+        stop();
         boolean interrupted = false;
         while (thread.isAlive()) {
             try {

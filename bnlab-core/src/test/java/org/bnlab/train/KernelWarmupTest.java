@@ -77,6 +77,12 @@ class KernelWarmupTest {
         assertEquals(stepped, w.steps(), "no step after close");
         assertNull(w.failure());
         w.close(); // again: nothing to stop
+        KernelWarmup early = KernelWarmup.start(recipe(16));
+        early.stop(); // does not wait; close then does
+        early.close();
+        long after = early.steps();
+        Thread.sleep(50);
+        assertEquals(after, early.steps(), "stopped for good");
         assertEquals(0, Parallel.limitCallerThreads(0), "the caller's thread cap is its own, not the warm-up's");
     }
 }
