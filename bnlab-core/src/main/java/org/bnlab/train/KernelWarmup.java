@@ -23,6 +23,13 @@ import org.bnlab.kernel.Parallel;
  */
 public final class KernelWarmup implements AutoCloseable {
 
+    /**
+     * Steps before the one evaluation: early, because a warm-up gets only a few steps done while the data
+     * loads, and kernels compiled without the evaluation's batch shapes are compiled again when the first
+     * real evaluation reaches branches they never took (seen with -XX:+PrintCompilation).
+     */
+    private static final long EVAL_AFTER = 2;
+
     private final Thread thread;
     private volatile boolean stopped;
     private volatile long steps;
@@ -99,13 +106,6 @@ public final class KernelWarmup implements AutoCloseable {
             failure = t;
         }
     }
-
-    /**
-     * Steps before the one evaluation: early, because a warm-up gets only a few steps done while the data
-     * loads, and kernels compiled without the evaluation's batch shapes are compiled again when the first
-     * real evaluation reaches branches they never took (seen with -XX:+PrintCompilation).
-     */
-    private static final long EVAL_AFTER = 2;
 
     /** Pixels in [0, 1) and labels cycling through the classes, from a fixed seed. */
     private static Split synthetic(ModelSpec spec, int n, long seed) {
